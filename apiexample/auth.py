@@ -1,0 +1,87 @@
+"""``require_auth``: Authlib's Django ``ResourceProtector`` with RFC 6750 bearer-header parsing.
+
+RFC 6750 §2.1 (``Authorization: Bearer b64token``, scheme case-insensitive per RFC 9110 §11.1) and
+§3 (the challenge each failure owes). The validator is built lazily from ``settings.AUTH0`` on the
+first protected request, so importing this module touches no network and tests can swap settings.
+"""
+
+from __future__ import annotations
+
+import threading
+from typing import Any
+
+from authlib.integrations.django_oauth2 import ResourceProtector
+from django.conf import settings
+from django.core.signals import setting_changed
+from django.dispatch import receiver
+
+from apiexample.config import Auth0Config
+from apiexample.errors import MalformedAuthorization, NoCredentials
+from apiexample.jwks import JWKSClient, KeySource, StaticKeySource
+from apiexample.validator import Auth0JWTBearerTokenValidator
+
+
+def parse_bearer(value: str | None) -> str:
+    """The token of an ``Authorization`` header value (DESIGN §5 rule 1).
+
+    No value, or another scheme: ``NoCredentials``. ``Bearer`` with no token or several:
+    ``MalformedAuthorization``. Optional whitespace around the value is not part of it (RFC 9110 §5.5).
+    """
+    credentials = (value or "").strip(" \t")
+    scheme, _, rest = credentials.partition(" ")
+    if scheme.lower() != "bearer":
+        raise NoCredentials()
+    token = rest.strip(" ")
+    if not token:
+        raise MalformedAuthorization("The Bearer credentials hold no token.")
+    if " " in token:
+        raise MalformedAuthorization("The Bearer credentials hold more than one token.")
+    return token
+
+
+def key_source_for(config: Auth0Config) -> KeySource:
+    """The dev issuer's keys in memory, or the tenant's JWKS over HTTP(S)."""
+    if config.dev_key_file is not None:
+        from apiexample.dev_issuer import dev_issuer
+
+        return StaticKeySource(dev_issuer(config).jwks())
+    return JWKSClient(config.jwks_url)
+
+
+class Auth0ResourceProtector(ResourceProtector):  # type: ignore[misc]
+    """Authlib's protector with one lazily built ``Auth0JWTBearerTokenValidator``."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._lock = threading.Lock()
+        self._validator: Auth0JWTBearerTokenValidator | None = None
+
+    @property
+    def validator(self) -> Auth0JWTBearerTokenValidator:
+        """The validator for the current ``settings.AUTH0``, built on first use."""
+        validator = self._validator
+        if validator is None:
+            with self._lock:
+                if self._validator is None:
+                    config: Auth0Config = settings.AUTH0
+                    self._validator = Auth0JWTBearerTokenValidator(config, key_source_for(config))
+                validator = self._validator
+        return validator
+
+    def reset(self) -> None:
+        """Forget the validator (and its cached keys); the next request builds a new one."""
+        with self._lock:
+            self._validator = None
+
+    def parse_request_authorization(self, request: Any) -> tuple[Auth0JWTBearerTokenValidator, str]:
+        """The validator and the bearer token of ``request`` (see ``parse_bearer``)."""
+        return self.validator, parse_bearer(request.headers.get("Authorization"))
+
+
+require_auth = Auth0ResourceProtector()
+
+
+@receiver(setting_changed)
+def _reset_on_settings_change(*, setting: str, **kwargs: object) -> None:
+    if setting == "AUTH0":
+        require_auth.reset()

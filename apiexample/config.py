@@ -1,0 +1,115 @@
+"""The API's configuration from the environment, read once (DESIGN §2).
+
+A pure function of the environment so that every rule here is testable without reloading settings.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+from django.core.exceptions import ImproperlyConfigured
+
+#: Where the offline dev issuer keeps its private key; git-ignored, so each clone makes its own.
+DEV_KEY_FILE = Path(__file__).resolve().parent.parent / ".dev-issuer-key.json"
+DEV_ISSUER = "https://dev-issuer.apiexample.localhost/"
+DEV_AUDIENCE = "https://apiexample.localhost/api"
+
+_TRUE = {"1", "true", "yes", "on"}
+_FALSE = {"0", "false", "no", "off", ""}
+
+
+@dataclass(frozen=True)
+class Auth0Config:
+    """What the validator needs: issuer, audience, JWKS URL, leeway, and whether it is the dev issuer."""
+
+    issuer: str
+    audience: str
+    jwks_url: str
+    leeway: float = 60.0
+    honor_permissions: bool = False
+    dev_key_file: Path | None = None
+
+    @property
+    def is_dev_issuer(self) -> bool:
+        """True when nothing was configured and the embedded offline issuer signs the tokens."""
+        return self.dev_key_file is not None
+
+
+def parse_bool(name: str, value: str) -> bool:
+    """``1/true/yes/on`` or ``0/false/no/off`` (any case); anything else is a configuration error."""
+    lowered = value.strip().lower()
+    if lowered in _TRUE:
+        return True
+    if lowered in _FALSE:
+        return False
+    raise ImproperlyConfigured(f"{name}={value!r} is not a boolean (use 1/0, true/false, yes/no, on/off)")
+
+
+def parse_leeway(value: str) -> float:
+    """Seconds of clock skew: a finite number, 0 to 600."""
+    try:
+        leeway = float(value)
+    except ValueError:
+        raise ImproperlyConfigured(f"AUTH0_LEEWAY={value!r} is not a number of seconds") from None
+    if not math.isfinite(leeway) or not 0 <= leeway <= 600:
+        raise ImproperlyConfigured(f"AUTH0_LEEWAY={value!r} must be between 0 and 600 seconds")
+    return leeway
+
+
+def issuer_from(env: Mapping[str, str]) -> str | None:
+    """``AUTH0_ISSUER`` as given, else ``https://{AUTH0_DOMAIN}/``, else None."""
+    issuer = env.get("AUTH0_ISSUER", "").strip()
+    if issuer:
+        if not issuer.startswith(("https://", "http://")):
+            raise ImproperlyConfigured(f"AUTH0_ISSUER={issuer!r} must be an http(s) URL")
+        return issuer
+    domain = env.get("AUTH0_DOMAIN", "").strip()
+    if domain:
+        if "/" in domain:
+            raise ImproperlyConfigured(
+                f"AUTH0_DOMAIN={domain!r} must be a bare host (e.g. tenant.eu.auth0.com); "
+                "use AUTH0_ISSUER for a full URL"
+            )
+        return f"https://{domain}/"
+    return None
+
+
+def jwks_url_for(issuer: str) -> str:
+    """``{issuer without trailing /}/.well-known/jwks.json`` (DESIGN §2)."""
+    return issuer.rstrip("/") + "/.well-known/jwks.json"
+
+
+def load_config(env: Mapping[str, str], *, debug: bool) -> Auth0Config:
+    """Build the configuration from ``env``; the dev issuer only when nothing is set and ``debug``."""
+    issuer = issuer_from(env)
+    audience = (env.get("AUTH0_AUDIENCE") or env.get("API_IDENTIFIER") or "").strip()
+    leeway = parse_leeway(env["AUTH0_LEEWAY"]) if "AUTH0_LEEWAY" in env else 60.0
+    permissions = parse_bool("AUTH0_HONOR_PERMISSIONS", env.get("AUTH0_HONOR_PERMISSIONS", ""))
+    if issuer is None and not audience:
+        if not debug:
+            raise ImproperlyConfigured(
+                "No Auth0 tenant is configured and DEBUG is off. Set AUTH0_DOMAIN (or AUTH0_ISSUER) "
+                "and AUTH0_AUDIENCE; the offline dev issuer never serves production."
+            )
+        return Auth0Config(
+            issuer=DEV_ISSUER,
+            audience=DEV_AUDIENCE,
+            jwks_url=jwks_url_for(DEV_ISSUER),
+            leeway=leeway,
+            honor_permissions=permissions,
+            dev_key_file=DEV_KEY_FILE,
+        )
+    if issuer is None:
+        raise ImproperlyConfigured("AUTH0_AUDIENCE is set but neither AUTH0_DOMAIN nor AUTH0_ISSUER is")
+    if not audience:
+        raise ImproperlyConfigured("AUTH0_DOMAIN/AUTH0_ISSUER is set but AUTH0_AUDIENCE is not")
+    return Auth0Config(
+        issuer=issuer,
+        audience=audience,
+        jwks_url=jwks_url_for(issuer),
+        leeway=leeway,
+        honor_permissions=permissions,
+    )

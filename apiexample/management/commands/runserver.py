@@ -1,0 +1,45 @@
+"""``manage.py runserver`` that, with the dev issuer, prints ready-to-paste ``curl`` lines."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+from django.core.management.commands.runserver import Command as RunserverCommand
+
+from apiexample.dev_issuer import dev_issuer
+
+
+def curl_lines(base_url: str, *, with_scope: str, without_scope: str) -> list[str]:
+    """``curl`` commands for the three endpoints, with tokens that should get 200 or 403."""
+    return [
+        f"curl -i {base_url}/api/public",
+        f"curl -i {base_url}/api/private -H 'Authorization: Bearer {without_scope}'",
+        f"curl -i {base_url}/api/private-scoped -H 'Authorization: Bearer {with_scope}'    # 200",
+        f"curl -i {base_url}/api/private-scoped -H 'Authorization: Bearer {without_scope}'    # 403",
+    ]
+
+
+class Command(RunserverCommand):
+    """Django's ``runserver``, plus the dev issuer's banner."""
+
+    def inner_run(self, *args: Any, **options: Any) -> None:
+        """Print the banner once per (re)start, in the serving process, then serve."""
+        if settings.AUTH0.is_dev_issuer:
+            issuer = dev_issuer(settings.AUTH0)
+            host = f"[{self.addr}]" if self._raw_ipv6 else self.addr
+            lines = curl_lines(
+                f"{self.protocol}://{host}:{self.port}",
+                with_scope=issuer.mint(scope="read:messages"),
+                without_scope=issuer.mint(scope=None),
+            )
+            banner = [
+                "",
+                "*** OFFLINE DEV ISSUER: no Auth0 tenant configured; do not use in production. ***",
+                "Tokens: python manage.py mint_token [--scope 'read:messages'] [--claim name=value]",
+                "Try:",
+                *lines,
+                "",
+            ]
+            self.stdout.write("\n".join(banner))
+        super().inner_run(*args, **options)

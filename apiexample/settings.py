@@ -1,0 +1,43 @@
+"""Django settings: every environment variable is read here, once (DESIGN §2).
+
+The Auth0 part is built by ``apiexample.config.load_config``; this module only wires it in.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from django.core.management.utils import get_random_secret_key
+
+from apiexample.config import load_config, parse_bool
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+
+DEBUG = parse_bool("DJANGO_DEBUG", os.environ.get("DJANGO_DEBUG", "1"))
+# A random key per process is fine: the API keeps no sessions and signs nothing with it.
+SECRET_KEY = os.environ.get("DJANGO_SECRET_KEY") or get_random_secret_key()
+ALLOWED_HOSTS = [h.strip() for h in os.environ.get("DJANGO_ALLOWED_HOSTS", "").split(",") if h.strip()]
+
+AUTH0 = load_config(os.environ, debug=DEBUG)
+
+INSTALLED_APPS = ["apiexample.apps.ApiExampleConfig"]
+MIDDLEWARE = [
+    "apiexample.middleware.json_errors",
+    "django.middleware.security.SecurityMiddleware",
+    "django.middleware.common.CommonMiddleware",
+]
+ROOT_URLCONF = "apiexample.urls"
+WSGI_APPLICATION = "apiexample.wsgi.application"
+DATABASES: dict[str, dict[str, str]] = {}
+USE_TZ = True
+APPEND_SLASH = False
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "loggers": {"apiexample": {"handlers": ["console"], "level": "INFO", "propagate": True}},
+}

@@ -1,0 +1,244 @@
+"""``Auth0JWTBearerTokenValidator``: Authlib's ``JWTBearerTokenValidator`` on joserfc keys, RS256 only.
+
+Three steps, each testable alone (DESIGN §5):
+
+1. ``decode_token`` — compact JWS syntax (RFC 7515 §7.1, canonical base64url per RFC 4648 §3.5),
+   header rules (RFC 8725 §3.1 algorithm allow-list; no key material from the token, RFC 8725 §3.10),
+   key lookup by ``kid`` and the RS256 signature (RFC 7518 §3.3) checked with joserfc.
+2. ``validate_claims`` — ``iss``, ``aud``, ``exp``, ``nbf``, ``iat`` (RFC 7519 §4.1) and claim types.
+3. ``scope_granted`` — the space-separated ``scope`` claim (RFC 8693 §4.2; RFC 6749 §3.3).
+
+Authlib's own ``authenticate_token`` would hand any exception but ``JoseError`` up as a 500 and never
+applies the leeway to ``exp``; this subclass raises one ``InvalidToken`` subclass per failing rule.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+import logging
+import math
+import re
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from fractions import Fraction
+from typing import Any
+
+from authlib.oauth2.rfc6749 import OAuth2Request
+from authlib.oauth2.rfc7523 import JWTBearerToken, JWTBearerTokenValidator
+from joserfc.jwk import RSAKey
+from joserfc.jws import JWSRegistry
+
+from apiexample.config import Auth0Config
+from apiexample.errors import (
+    REALM,
+    BadSignature,
+    DisallowedHeader,
+    InsufficientScope,
+    InvalidAudience,
+    InvalidClaimType,
+    InvalidExpiry,
+    InvalidIssuer,
+    InvalidTimes,
+    InvalidToken,
+    MalformedToken,
+    SigningKeysUnavailable,
+    UnknownSigningKey,
+)
+from apiexample.jwks import KeySource, KeysUnavailable, UnknownKeyId
+
+logger = logging.getLogger(__name__)
+
+ALGORITHM = "RS256"
+_RS256 = JWSRegistry.algorithms[ALGORITHM]
+_SEGMENT = re.compile(r"[A-Za-z0-9_-]*")
+#: RFC 9068 §2.1 ``at+jwt`` and its media-type form, and RFC 7519 §5.1 ``JWT``, compared case-insensitively.
+ALLOWED_TYPES = frozenset({"jwt", "at+jwt", "application/at+jwt"})
+#: Header members that would let the token choose its own key or processing rules (RFC 8725 §3.10).
+FORBIDDEN_HEADER_MEMBERS = ("crit", "jku", "jwk", "x5u", "x5c")
+
+
+@dataclass(frozen=True)
+class DecodedToken:
+    """A token whose syntax, header and signature passed: its header and claims."""
+
+    header: dict[str, Any]
+    claims: dict[str, Any]
+
+
+def _b64url_decode(segment: str, name: str) -> bytes:
+    # Only canonical encodings (RFC 4648 §3.5): otherwise two different tokens share one signature.
+    if _SEGMENT.fullmatch(segment) is None or len(segment) % 4 == 1:
+        raise MalformedToken(f"The token's {name} is not base64url without padding.")
+    try:
+        raw = base64.urlsafe_b64decode(segment + "=" * (-len(segment) % 4))
+    except (binascii.Error, ValueError):  # pragma: no cover - the regex and length test exclude it
+        raise MalformedToken(f"The token's {name} is not base64url.") from None
+    if base64.urlsafe_b64encode(raw).rstrip(b"=").decode("ascii") != segment:
+        raise MalformedToken(f"The token's {name} is not canonical base64url.")
+    return raw
+
+
+def _reject_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    # RFC 7515 §5.2 step 4 / RFC 8725 §3.1: duplicate member names are rejected, not last-wins.
+    obj = dict(pairs)
+    if len(obj) != len(pairs):
+        raise ValueError("duplicate member name")
+    return obj
+
+
+def _reject_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not JSON")  # RFC 8259 §6: NaN and Infinity are not numbers
+
+
+def _json_object(raw: bytes, name: str) -> dict[str, Any]:
+    try:
+        value = json.loads(
+            raw.decode("utf-8"),
+            object_pairs_hook=_reject_duplicates,
+            parse_constant=_reject_constant,
+        )
+    except (UnicodeDecodeError, ValueError, RecursionError):
+        raise MalformedToken(f"The token's {name} is not UTF-8 JSON without duplicate members.") from None
+    if not isinstance(value, dict):
+        raise MalformedToken(f"The token's {name} is not a JSON object.")
+    return value
+
+
+def check_header(header: dict[str, Any]) -> str:
+    """Rule 3: the header's ``kid`` when ``alg``, ``kid``, ``typ`` and the forbidden members pass."""
+    if header.get("alg") != ALGORITHM:
+        raise DisallowedHeader("The token's 'alg' is not RS256.")
+    kid = header.get("kid")
+    if not isinstance(kid, str):
+        raise DisallowedHeader("The token's header has no string 'kid'.")
+    typ = header.get("typ", "JWT")
+    if not isinstance(typ, str) or typ.lower() not in ALLOWED_TYPES:
+        raise DisallowedHeader("The token's 'typ' is not JWT or at+jwt.")
+    for member in FORBIDDEN_HEADER_MEMBERS:
+        if member in header:
+            raise DisallowedHeader(f"The token's header carries '{member}', which is not accepted.")
+    return kid
+
+
+def decode_token(token: str, keys: KeySource) -> DecodedToken:
+    """Rules 2-5: parse the compact JWS, check its header, find its key and verify its signature."""
+    parts = token.split(".")
+    if len(parts) != 3:
+        raise MalformedToken("The token is not a compact JWS of three segments.")
+    header_segment, payload_segment, signature_segment = parts
+    header = _json_object(_b64url_decode(header_segment, "header"), "header")
+    kid = check_header(header)
+    payload = _b64url_decode(payload_segment, "payload")
+    signature = _b64url_decode(signature_segment, "signature")
+    try:
+        key = keys.get_key(kid)
+    except UnknownKeyId:
+        raise UnknownSigningKey("The token's 'kid' names no signing key of the issuer.") from None
+    signing_input = f"{header_segment}.{payload_segment}".encode("ascii")
+    if not _RS256.verify(signing_input, signature, key):
+        raise BadSignature()
+    return DecodedToken(header, _json_object(payload, "payload"))
+
+
+def _is_number(value: object) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
+
+
+def _less(a: float, b: float, c: float) -> bool:
+    """``a < b + c`` exactly for finite ints and floats (float rounding must not move the boundary)."""
+    try:
+        gap = (b + c) - a
+    except OverflowError:  # an integer beyond float range: exact arithmetic settles it
+        return Fraction(a) < Fraction(b) + Fraction(c)
+    if abs(gap) > 1e-6 * (abs(b) + abs(c) + 1.0):
+        return gap > 0
+    return Fraction(a) < Fraction(b) + Fraction(c)
+
+
+def validate_claims(claims: dict[str, Any], config: Auth0Config, now: float) -> None:
+    """Rules 6-10 at time ``now``; raises the ``InvalidToken`` subclass of the first rule that fails."""
+    iss = claims.get("iss")
+    if not isinstance(iss, str) or iss != config.issuer:
+        raise InvalidIssuer()
+    aud = claims.get("aud")
+    if isinstance(aud, str):
+        aud_ok = aud == config.audience
+    else:
+        aud_ok = (
+            isinstance(aud, list)
+            and all(isinstance(entry, str) for entry in aud)
+            and config.audience in aud
+        )
+    if not aud_ok:
+        raise InvalidAudience()
+    exp = claims.get("exp")
+    if not _is_number(exp):
+        raise InvalidExpiry("The token's 'exp' claim is missing or not a number.")
+    if not _less(now, exp, config.leeway):
+        raise InvalidExpiry("The token has expired.")
+    if "nbf" in claims:
+        nbf = claims["nbf"]
+        if not _is_number(nbf):
+            raise InvalidTimes("The token's 'nbf' claim is not a number.")
+        if _less(now, nbf, -config.leeway):
+            raise InvalidTimes("The token is not valid yet ('nbf').")
+    if "iat" in claims:
+        iat = claims["iat"]
+        if not _is_number(iat):
+            raise InvalidTimes("The token's 'iat' claim is not a number.")
+        if _less(now, iat, -config.leeway):
+            raise InvalidTimes("The token was issued in the future ('iat').")
+    for name in ("scope", "sub"):
+        if name in claims and not isinstance(claims[name], str):
+            raise InvalidClaimType(f"The token's '{name}' claim is not a string.")
+
+
+def scope_granted(claims: dict[str, Any], scope: str, *, honor_permissions: bool = False) -> bool:
+    """Whether ``scope`` is one of the space-separated entries of ``scope`` (or of ``permissions``)."""
+    granted = claims.get("scope", "")
+    if scope in granted.split(" "):
+        return True
+    permissions = claims.get("permissions")
+    return honor_permissions and isinstance(permissions, list) and scope in permissions
+
+
+class Auth0JWTBearerTokenValidator(JWTBearerTokenValidator):  # type: ignore[misc]
+    """Validates Auth0 access tokens under DESIGN §5 for Authlib's ``ResourceProtector``."""
+
+    def __init__(
+        self,
+        config: Auth0Config,
+        keys: KeySource,
+        *,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        # Authlib passes a callable key through; we verify with the key source ourselves.
+        super().__init__(keys.get_key, issuer=config.issuer, realm=REALM, leeway=config.leeway)
+        self.config = config
+        self.keys = keys
+        self.clock = clock
+
+    def authenticate_token(self, token_string: str) -> JWTBearerToken:
+        """Decode and validate ``token_string``; raises one ``InvalidToken`` per failing rule."""
+        try:
+            decoded = decode_token(token_string, self.keys)
+            validate_claims(decoded.claims, self.config, self.clock())
+        except KeysUnavailable as error:
+            raise SigningKeysUnavailable(error.reason, error.retry_after) from None
+        except InvalidToken:
+            raise
+        except Exception:  # fail closed: a bug here must be a 401, never a 500 or a pass
+            logger.exception("token validation failed unexpectedly; rejecting the token")
+            raise InvalidToken("The access token could not be validated.") from None
+        return JWTBearerToken(decoded.claims)
+
+    def validate_token(
+        self, token: JWTBearerToken, scopes: list[str] | None, request: OAuth2Request
+    ) -> None:
+        """Check the endpoint's required scopes on an authenticated token (403 when one is missing)."""
+        for scope in scopes or ():
+            if not scope_granted(token, scope, honor_permissions=self.config.honor_permissions):
+                raise InsufficientScope(scope)

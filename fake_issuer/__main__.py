@@ -1,0 +1,9 @@
+"""``python -m fake_issuer``."""
+
+from __future__ import annotations
+
+import sys
+
+from fake_issuer.cli import main
+
+sys.exit(main())
