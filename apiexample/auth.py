@@ -60,13 +60,16 @@ class Auth0ResourceProtector(ResourceProtector):  # type: ignore[misc]
     def validator(self) -> Auth0JWTBearerTokenValidator:
         """The validator for the current ``settings.AUTH0``, built on first use."""
         validator = self._validator
-        if validator is None:
-            with self._lock:
-                if self._validator is None:
-                    config: Auth0Config = settings.AUTH0
-                    self._validator = Auth0JWTBearerTokenValidator(config, key_source_for(config))
-                validator = self._validator
-        return validator
+        return validator if validator is not None else self._build_validator()
+
+    def _build_validator(self) -> Auth0JWTBearerTokenValidator:
+        # Under the lock, once: threads racing on a cold start must share one validator and so one
+        # key cache, or each would fetch the JWKS for itself.
+        with self._lock:
+            if self._validator is None:
+                config: Auth0Config = settings.AUTH0
+                self._validator = Auth0JWTBearerTokenValidator(config, key_source_for(config))
+            return self._validator
 
     def reset(self) -> None:
         """Forget the validator (and its cached keys); the next request builds a new one."""

@@ -28,7 +28,6 @@ from typing import Any
 
 from authlib.oauth2.rfc6749 import OAuth2Request
 from authlib.oauth2.rfc7523 import JWTBearerToken, JWTBearerTokenValidator
-from joserfc.jwk import RSAKey
 from joserfc.jws import JWSRegistry
 
 from apiexample.config import Auth0Config
@@ -144,7 +143,10 @@ def decode_token(token: str, keys: KeySource) -> DecodedToken:
 
 
 def _is_number(value: object) -> bool:
-    return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
+    # An int is always finite (and math.isfinite overflows on one beyond float range); bool is no number.
+    if isinstance(value, int):
+        return not isinstance(value, bool)
+    return isinstance(value, float) and math.isfinite(value)
 
 
 def _less(a: float, b: float, c: float) -> bool:
@@ -168,9 +170,7 @@ def validate_claims(claims: dict[str, Any], config: Auth0Config, now: float) -> 
         aud_ok = aud == config.audience
     else:
         aud_ok = (
-            isinstance(aud, list)
-            and all(isinstance(entry, str) for entry in aud)
-            and config.audience in aud
+            isinstance(aud, list) and all(isinstance(entry, str) for entry in aud) and config.audience in aud
         )
     if not aud_ok:
         raise InvalidAudience()
@@ -235,9 +235,7 @@ class Auth0JWTBearerTokenValidator(JWTBearerTokenValidator):  # type: ignore[mis
             raise InvalidToken("The access token could not be validated.") from None
         return JWTBearerToken(decoded.claims)
 
-    def validate_token(
-        self, token: JWTBearerToken, scopes: list[str] | None, request: OAuth2Request
-    ) -> None:
+    def validate_token(self, token: JWTBearerToken, scopes: list[str] | None, request: OAuth2Request) -> None:
         """Check the endpoint's required scopes on an authenticated token (403 when one is missing)."""
         for scope in scopes or ():
             if not scope_granted(token, scope, honor_permissions=self.config.honor_permissions):

@@ -27,13 +27,13 @@ _CURVES: dict[str, ec.EllipticCurve] = {
 }
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _rsa_private_key(bits: int, label: str) -> rsa.RSAPrivateKey:
     del label  # part of the cache key only: a new label gives a fresh key
     return rsa.generate_private_key(public_exponent=65537, key_size=bits)
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _ec_private_key(curve: str, label: str) -> ec.EllipticCurvePrivateKey:
     del label
     return ec.generate_private_key(_CURVES[curve])

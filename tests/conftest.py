@@ -10,6 +10,7 @@ from django.test import Client
 from apiexample.auth import require_auth
 from fake_issuer import FakeIssuer
 
+
 @pytest.fixture
 def tenant() -> Iterator[FakeIssuer]:
     """The default fake tenant (the one tests.settings trusts), its JWKS served in-process.
@@ -26,4 +27,3 @@ def tenant() -> Iterator[FakeIssuer]:
 def api() -> Client:
     """Django's test client for the API."""
     return Client()
-

@@ -1,0 +1,32 @@
+"""apiexample.auth and .errors: the lazily built validator, settings changes, error objects."""
+
+from __future__ import annotations
+
+from django.test import override_settings
+
+from apiexample.auth import Auth0ResourceProtector, require_auth
+from apiexample.errors import BadSignature, InvalidAudience
+from fake_issuer import FakeIssuer
+
+
+def test_validator_is_built_once_and_shared() -> None:
+    protector = Auth0ResourceProtector()
+    first = protector.validator
+    assert protector.validator is first
+    assert protector._build_validator() is first  # a thread that lost the race gets the same one
+
+
+def test_changing_auth0_settings_rebuilds_the_validator(tenant: FakeIssuer) -> None:
+    before = require_auth.validator
+    with override_settings(DEBUG=True):
+        assert require_auth.validator is before  # other settings leave it alone
+    with override_settings(AUTH0=before.config):
+        assert require_auth.validator is not before
+
+
+def test_errors_say_which_rule_failed() -> None:
+    assert (
+        repr(InvalidAudience())
+        == "InvalidAudience(rule=7, \"The token's 'aud' claim does not name this API.\")"
+    )
+    assert (BadSignature.rule, BadSignature.code) == (5, "bad_signature")

@@ -1,0 +1,169 @@
+"""The embedded offline dev issuer: key file, mint_token, the runserver banner, the startup warning."""
+
+from __future__ import annotations
+
+import io
+import json
+import logging
+import stat
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from django.apps import apps
+from django.core.management import call_command
+from django.core.management.base import CommandError
+from django.test import Client, override_settings
+
+from apiexample.auth import require_auth
+from apiexample.config import load_config
+from apiexample.dev_issuer import dev_issuer
+from apiexample.management.commands.mint_token import parse_claim
+from apiexample.management.commands.runserver import Command as RunserverCommand
+from tests.endpoints import PRIVATE, SCOPED
+
+
+@pytest.fixture
+def dev_config(tmp_path: Path) -> Iterator[object]:
+    """The nothing-configured settings (dev issuer), with the key file in a temporary folder."""
+    config = load_config({}, debug=True)
+    config = type(config)(**{**config.__dict__, "dev_key_file": tmp_path / "dev-key.json"})
+    with override_settings(AUTH0=config):
+        yield config
+    require_auth.reset()
+
+
+def mint(*args: str) -> str:
+    out = io.StringIO()
+    call_command("mint_token", *args, stdout=out)
+    return out.getvalue().strip()
+
+
+def test_key_file_is_created_once_private_and_reused(dev_config: object, tmp_path: Path) -> None:
+    first = dev_issuer(dev_config)  # type: ignore[arg-type]
+    key_file = tmp_path / "dev-key.json"
+    assert stat.S_IMODE(key_file.stat().st_mode) == 0o600
+    stored = json.loads(key_file.read_text())
+    assert stored["kid"] == first.signing_key.kid
+    second = dev_issuer(dev_config)  # type: ignore[arg-type]
+    assert second.jwks() == first.jwks()
+
+
+def test_dev_issuer_needs_the_dev_configuration() -> None:
+    with pytest.raises(ValueError, match="dev_key_file"):
+        dev_issuer(load_config({"AUTH0_DOMAIN": "t.example", "AUTH0_AUDIENCE": "a"}, debug=False))
+
+
+def test_minted_tokens_are_accepted_by_the_api(dev_config: object) -> None:
+    api = Client()
+    scoped = mint()
+    plain = mint("--no-scope")
+    write = mint("--scope", "write:messages")
+    assert api.get(SCOPED, HTTP_AUTHORIZATION=f"Bearer {scoped}").status_code == 200
+    assert api.get(PRIVATE, HTTP_AUTHORIZATION=f"Bearer {plain}").status_code == 200
+    assert api.get(SCOPED, HTTP_AUTHORIZATION=f"Bearer {plain}").status_code == 403
+    assert api.get(SCOPED, HTTP_AUTHORIZATION=f"Bearer {write}").status_code == 403
+
+
+def test_claims_and_drops_from_the_command_line(dev_config: object) -> None:
+    api = Client()
+    expired = mint("--claim", "exp=0")
+    no_aud = mint("--drop", "aud")
+    other_aud = mint("--claim", "aud=https://other.example")
+    for token in (expired, no_aud, other_aud):
+        assert api.get(PRIVATE, HTTP_AUTHORIZATION=f"Bearer {token}").status_code == 401
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [("exp=0", ("exp", 0)), ('aud=["a"]', ("aud", ["a"])), ("sub=abc", ("sub", "abc")), ("x==", ("x", "="))],
+)
+def test_parse_claim(text: str, expected: tuple[str, object]) -> None:
+    assert parse_claim(text) == expected
+
+
+@pytest.mark.parametrize("text", ["novalue", "=value"])
+def test_parse_claim_refuses_a_missing_name_or_value(text: str) -> None:
+    with pytest.raises(CommandError, match="name=value"):
+        parse_claim(text)
+
+
+def test_mint_token_refuses_when_a_tenant_is_configured() -> None:
+    with pytest.raises(CommandError, match="a tenant is configured"):
+        mint()
+
+
+def test_runserver_prints_ready_to_paste_curl_lines(
+    dev_config: object, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    served: list[bool] = []
+    monkeypatch.setattr(
+        "django.core.management.commands.runserver.Command.inner_run",
+        lambda self, *args, **options: served.append(True),
+    )
+    command = RunserverCommand(stdout=io.StringIO())
+    command.addr, command.port, command.protocol, command._raw_ipv6 = "127.0.0.1", "8000", "http", False
+    command.inner_run(use_threading=True)
+    banner = command.stdout._out.getvalue()  # type: ignore[attr-defined]
+    assert served == [True]
+    assert "OFFLINE DEV ISSUER" in banner
+    lines = [line for line in banner.splitlines() if line.startswith("curl")]
+    assert len(lines) == 4
+    assert lines[0] == "curl -i http://127.0.0.1:8000/api/public"
+    api = Client()
+    for line, path, expected in zip(lines[1:], [PRIVATE, SCOPED, SCOPED], [200, 200, 403], strict=True):
+        token = line.split("Bearer ")[1].split("'")[0]
+        assert api.get(path, HTTP_AUTHORIZATION=f"Bearer {token}").status_code == expected
+
+
+def test_runserver_banner_brackets_ipv6(dev_config: object, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(
+        "django.core.management.commands.runserver.Command.inner_run", lambda self, *a, **o: None
+    )
+    command = RunserverCommand(stdout=io.StringIO())
+    command.addr, command.port, command.protocol, command._raw_ipv6 = "::1", "8000", "http", True
+    command.inner_run()
+    assert "curl -i http://[::1]:8000/api/public" in command.stdout._out.getvalue()  # type: ignore[attr-defined]
+
+
+def test_runserver_is_plain_with_a_tenant(monkeypatch: pytest.MonkeyPatch) -> None:
+    served: list[bool] = []
+    monkeypatch.setattr(
+        "django.core.management.commands.runserver.Command.inner_run",
+        lambda self, *args, **options: served.append(True),
+    )
+    command = RunserverCommand(stdout=io.StringIO())
+    command.inner_run()
+    assert served == [True]
+    assert command.stdout._out.getvalue() == ""  # type: ignore[attr-defined]
+
+
+def test_startup_warns_loudly_with_the_dev_issuer(
+    dev_config: object, caplog: pytest.LogCaptureFixture
+) -> None:
+    with caplog.at_level(logging.WARNING, logger="apiexample"):
+        apps.get_app_config("apiexample").ready()
+    assert "OFFLINE DEV ISSUER" in caplog.text
+
+
+def test_startup_is_quiet_with_a_tenant(caplog: pytest.LogCaptureFixture) -> None:
+    with caplog.at_level(logging.WARNING, logger="apiexample"):
+        apps.get_app_config("apiexample").ready()
+    assert caplog.text == ""
+
+
+def test_wsgi_application_serves_the_api() -> None:
+    from apiexample.wsgi import application
+
+    statuses: list[str] = []
+    environ = {
+        "REQUEST_METHOD": "GET",
+        "PATH_INFO": "/api/public",
+        "SERVER_NAME": "testserver",
+        "SERVER_PORT": "80",
+        "wsgi.input": io.BytesIO(),
+        "wsgi.url_scheme": "http",
+    }
+    body = b"".join(application(environ, lambda status, headers: statuses.append(status)))
+    assert statuses == ["200 OK"]
+    assert b"public endpoint" in body
