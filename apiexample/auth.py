@@ -11,6 +11,7 @@ import threading
 from typing import Any
 
 from authlib.integrations.django_oauth2 import ResourceProtector
+from authlib.integrations.django_oauth2.signals import token_authenticated
 from django.conf import settings
 from django.core.signals import setting_changed
 from django.dispatch import receiver
@@ -75,6 +76,16 @@ class Auth0ResourceProtector(ResourceProtector):  # type: ignore[misc]
         """Forget the validator (and its cached keys); the next request builds a new one."""
         with self._lock:
             self._validator = None
+
+    def acquire_token(self, request: Any, scopes: str | list[str] | None = None, **kwargs: Any) -> Any:
+        """Authlib's ``acquire_token`` minus its request wrapper, which costs a URL build per request.
+
+        Only the ``Authorization`` header is read, so the Django request serves as it is.
+        """
+        required = [scopes] if isinstance(scopes, str) else scopes
+        token = self.validate_request(required, request)
+        token_authenticated.send(sender=type(self), token=token)
+        return token
 
     def parse_request_authorization(self, request: Any) -> tuple[Auth0JWTBearerTokenValidator, str]:
         """The validator and the bearer token of ``request`` (see ``parse_bearer``)."""

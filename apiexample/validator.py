@@ -15,7 +15,7 @@ applies the leeway to ``exp``; this subclass raises one ``InvalidToken`` subclas
 from __future__ import annotations
 
 import base64
-import binascii
+import functools
 import json
 import logging
 import math
@@ -47,12 +47,12 @@ from apiexample.errors import (
     UnknownSigningKey,
 )
 from apiexample.jwks import KeySource, KeysUnavailable, UnknownKeyId
+from apiexample.token_cache import VerifiedTokenCache, token_digest
 
 logger = logging.getLogger(__name__)
 
 ALGORITHM = "RS256"
 _RS256 = JWSRegistry.algorithms[ALGORITHM]
-_SEGMENT = re.compile(r"[A-Za-z0-9_-]*")
 #: RFC 9068 §2.1 ``at+jwt`` and its media-type form, and RFC 7519 §5.1 ``JWT``, compared case-insensitively.
 ALLOWED_TYPES = frozenset({"jwt", "at+jwt", "application/at+jwt"})
 #: Header members that would let the token choose its own key or processing rules (RFC 8725 §3.10).
@@ -65,19 +65,25 @@ class DecodedToken:
 
     header: dict[str, Any]
     claims: dict[str, Any]
+    #: The key that verified the signature (the cache checks it is still the one published).
+    key: RSAKey
+
+
+_ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"
+_BASE64URL = re.compile(r"[A-Za-z0-9_-]*")
+#: Bits of the last character that carry no data, by segment length modulo 4 (RFC 4648 §4, §5).
+_UNUSED_BITS_MASK = {0: 0, 2: 0b1111, 3: 0b11}
 
 
 def _b64url_decode(segment: str, name: str) -> bytes:
-    # Only canonical encodings (RFC 4648 §3.5): otherwise two different tokens share one signature.
-    if _SEGMENT.fullmatch(segment) is None or len(segment) % 4 == 1:
+    # Canonical only (RFC 4648 §3.5): no padding, nothing outside the alphabet, no length of 4n+1,
+    # and zero unused bits in the last character; otherwise two different tokens share one signature.
+    mask = _UNUSED_BITS_MASK.get(len(segment) % 4)
+    if mask is None or _BASE64URL.fullmatch(segment) is None:
         raise MalformedToken(f"The token's {name} is not base64url without padding.")
-    try:
-        raw = base64.urlsafe_b64decode(segment + "=" * (-len(segment) % 4))
-    except (binascii.Error, ValueError):  # pragma: no cover - the regex and length test exclude it
-        raise MalformedToken(f"The token's {name} is not base64url.") from None
-    if base64.urlsafe_b64encode(raw).rstrip(b"=").decode("ascii") != segment:
+    if mask and _ALPHABET.index(segment[-1]) & mask:
         raise MalformedToken(f"The token's {name} is not canonical base64url.")
-    return raw
+    return base64.urlsafe_b64decode(segment + "=" * (-len(segment) % 4))
 
 
 def _reject_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
@@ -122,14 +128,21 @@ def check_header(header: dict[str, Any]) -> str:
     return kid
 
 
+@functools.lru_cache(maxsize=256)
+def _parse_header(segment: str) -> tuple[dict[str, Any], str]:
+    # Every token a key signs carries the same header segment: parse and check each one once.
+    # Only headers that pass are cached (an exception is never cached); callers must not mutate them.
+    header = _json_object(_b64url_decode(segment, "header"), "header")
+    return header, check_header(header)
+
+
 def decode_token(token: str, keys: KeySource) -> DecodedToken:
     """Rules 2-5: parse the compact JWS, check its header, find its key and verify its signature."""
     parts = token.split(".")
     if len(parts) != 3:
         raise MalformedToken("The token is not a compact JWS of three segments.")
     header_segment, payload_segment, signature_segment = parts
-    header = _json_object(_b64url_decode(header_segment, "header"), "header")
-    kid = check_header(header)
+    header, kid = _parse_header(header_segment)
     payload = _b64url_decode(payload_segment, "payload")
     signature = _b64url_decode(signature_segment, "signature")
     try:
@@ -139,7 +152,7 @@ def decode_token(token: str, keys: KeySource) -> DecodedToken:
     signing_input = f"{header_segment}.{payload_segment}".encode("ascii")
     if not _RS256.verify(signing_input, signature, key):
         raise BadSignature()
-    return DecodedToken(header, _json_object(payload, "payload"))
+    return DecodedToken(header, _json_object(payload, "payload"), key)
 
 
 def _is_number(value: object) -> bool:
@@ -214,17 +227,36 @@ class Auth0JWTBearerTokenValidator(JWTBearerTokenValidator):  # type: ignore[mis
         keys: KeySource,
         *,
         clock: Callable[[], float] = time.time,
+        cache: VerifiedTokenCache | None = None,
     ) -> None:
         # Authlib passes a callable key through; we verify with the key source ourselves.
         super().__init__(keys.get_key, issuer=config.issuer, realm=REALM, leeway=config.leeway)
         self.config = config
         self.keys = keys
         self.clock = clock
+        self.cache = VerifiedTokenCache() if cache is None else cache
+
+    def decode(self, token_string: str) -> DecodedToken:
+        """Rules 2-5 for ``token_string``, from the verified-token cache while its key is still published."""
+        digest = token_digest(token_string)
+        cached = self.cache.get(digest)
+        if cached is not None:
+            try:
+                current = self.keys.get_key(cached.header["kid"])
+            except UnknownKeyId:
+                self.cache.discard(digest)
+                raise UnknownSigningKey("The token's 'kid' names no signing key of the issuer.") from None
+            if current is cached.key:
+                return cached
+            self.cache.discard(digest)
+        decoded = decode_token(token_string, self.keys)
+        self.cache.put(digest, decoded)
+        return decoded
 
     def authenticate_token(self, token_string: str) -> JWTBearerToken:
         """Decode and validate ``token_string``; raises one ``InvalidToken`` per failing rule."""
         try:
-            decoded = decode_token(token_string, self.keys)
+            decoded = self.decode(token_string)
             validate_claims(decoded.claims, self.config, self.clock())
         except KeysUnavailable as error:
             raise SigningKeysUnavailable(error.reason, error.retry_after) from None

@@ -30,3 +30,20 @@ def test_errors_say_which_rule_failed() -> None:
         == "InvalidAudience(rule=7, \"The token's 'aud' claim does not name this API.\")"
     )
     assert (BadSignature.rule, BadSignature.code) == (5, "bad_signature")
+
+
+def test_authenticated_tokens_are_announced_to_authlibs_signal(tenant: FakeIssuer) -> None:
+    from authlib.integrations.django_oauth2.signals import token_authenticated
+    from django.test import Client
+
+    received: list[object] = []
+
+    def receiver(sender: object, token: object, **kwargs: object) -> None:
+        received.append(token)
+
+    token_authenticated.connect(receiver)
+    try:
+        Client().get("/api/private", HTTP_AUTHORIZATION=f"Bearer {tenant.mint(scope='x')}")
+    finally:
+        token_authenticated.disconnect(receiver)
+    assert [dict(token)["scope"] for token in received] == ["x"]  # type: ignore[call-overload]
