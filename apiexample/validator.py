@@ -28,6 +28,7 @@ from typing import Any
 
 from authlib.oauth2.rfc6749 import OAuth2Request
 from authlib.oauth2.rfc7523 import JWTBearerToken, JWTBearerTokenValidator
+from joserfc.jwk import RSAKey
 from joserfc.jws import JWSRegistry
 
 from apiexample.config import Auth0Config

@@ -151,9 +151,8 @@ def main(argv: list[str] | None = None) -> int:
             continue
         ratio = results[numerator] / results[anchor]
         ratios[label] = ratio
-        print(
-            f"{label:58} {ratio:7.2f}x {goal:>8}   {results[numerator] * 1e6:8.1f} / {results[anchor] * 1e6:.1f}"
-        )
+        micros = f"{results[numerator] * 1e6:8.1f} / {results[anchor] * 1e6:.1f}"
+        print(f"{label:58} {ratio:7.2f}x {goal:>8}   {micros}")
     args.json.parent.mkdir(parents=True, exist_ok=True)
     args.json.write_text(
         json.dumps(
