@@ -49,7 +49,7 @@ def key_source_for(config: Auth0Config) -> KeySource:
     return JWKSClient(config.jwks_url)
 
 
-class Auth0ResourceProtector(ResourceProtector):  # type: ignore[misc]
+class Auth0ResourceProtector(ResourceProtector):
     """Authlib's protector with one lazily built ``Auth0JWTBearerTokenValidator``."""
 
     def __init__(self) -> None:

@@ -24,7 +24,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from fractions import Fraction
-from typing import Any
+from typing import Any, TypeGuard
 
 from authlib.oauth2.rfc6749 import OAuth2Request
 from authlib.oauth2.rfc7523 import JWTBearerToken, JWTBearerTokenValidator
@@ -156,7 +156,7 @@ def decode_token(token: str, keys: KeySource) -> DecodedToken:
     return DecodedToken(header, _json_object(payload, "payload"), key)
 
 
-def _is_number(value: object) -> bool:
+def _is_number(value: object) -> TypeGuard[float]:
     # An int is always finite (and math.isfinite overflows on one beyond float range); bool is no number.
     if isinstance(value, int):
         return not isinstance(value, bool)
@@ -219,7 +219,7 @@ def scope_granted(claims: dict[str, Any], scope: str, *, honor_permissions: bool
     return honor_permissions and isinstance(permissions, list) and scope in permissions
 
 
-class Auth0JWTBearerTokenValidator(JWTBearerTokenValidator):  # type: ignore[misc]
+class Auth0JWTBearerTokenValidator(JWTBearerTokenValidator):
     """Validates Auth0 access tokens under DESIGN §5 for Authlib's ``ResourceProtector``."""
 
     def __init__(

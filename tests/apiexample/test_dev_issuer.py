@@ -102,7 +102,7 @@ def test_runserver_prints_ready_to_paste_curl_lines(
         lambda self, *args, **options: served.append(True),
     )
     command = RunserverCommand(stdout=io.StringIO())
-    command.addr, command.port, command.protocol, command._raw_ipv6 = "127.0.0.1", "8000", "http", False
+    command.addr, command.port, command.protocol, command._raw_ipv6 = "127.0.0.1", "8000", "http", False  # type: ignore[attr-defined]
     command.inner_run(use_threading=True)
     banner = command.stdout._out.getvalue()  # type: ignore[attr-defined]
     assert served == [True]
@@ -121,7 +121,7 @@ def test_runserver_banner_brackets_ipv6(dev_config: object, monkeypatch: pytest.
         "django.core.management.commands.runserver.Command.inner_run", lambda self, *a, **o: None
     )
     command = RunserverCommand(stdout=io.StringIO())
-    command.addr, command.port, command.protocol, command._raw_ipv6 = "::1", "8000", "http", True
+    command.addr, command.port, command.protocol, command._raw_ipv6 = "::1", "8000", "http", True  # type: ignore[attr-defined]
     command.inner_run()
     assert "curl -i http://[::1]:8000/api/public" in command.stdout._out.getvalue()  # type: ignore[attr-defined]
 
@@ -164,6 +164,11 @@ def test_wsgi_application_serves_the_api() -> None:
         "wsgi.input": io.BytesIO(),
         "wsgi.url_scheme": "http",
     }
-    body = b"".join(application(environ, lambda status, headers: statuses.append(status)))
+
+    def start_response(status: str, headers: list[tuple[str, str]], exc_info: object = None) -> object:
+        statuses.append(status)
+        return None
+
+    body = b"".join(application(environ, start_response))  # type: ignore[arg-type]
     assert statuses == ["200 OK"]
     assert b"public endpoint" in body

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from typing import Any
 
 import pytest
 from django.test import Client
@@ -15,7 +16,8 @@ from tests.endpoints import PRIVATE, PROTECTED, PUBLIC, SCOPED
 
 @pytest.mark.parametrize("path", PROTECTED)
 def test_row1_no_credentials(api: Client, tenant: FakeIssuer, path: str) -> None:
-    for extra in ({}, {"HTTP_AUTHORIZATION": "Basic dXNlcjpwYXNz"}):
+    extras: list[dict[str, Any]] = [{}, {"HTTP_AUTHORIZATION": "Basic dXNlcjpwYXNz"}]
+    for extra in extras:
         response = api.get(path, **extra)
         assert response.status_code == 401
         assert response["WWW-Authenticate"] == 'Bearer realm="apiexample"'

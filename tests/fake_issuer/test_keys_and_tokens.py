@@ -55,7 +55,8 @@ def test_public_jwk_and_jwks_hold_no_private_member() -> None:
 
 def test_rsa_jwk_numbers_match_the_key() -> None:
     key = generate_rsa_key("numbers")
-    numbers = key.private_key.public_key().public_numbers()  # type: ignore[union-attr]
+    assert isinstance(key.private_key, rsa.RSAPrivateKey)
+    numbers = key.private_key.public_key().public_numbers()
     jwk = key.public_jwk()
     assert int.from_bytes(b64url_decode(jwk["n"]), "big") == numbers.n
     assert jwk["e"] == "AQAB"
@@ -86,7 +87,7 @@ def test_b64url_uint(value: int, expected: str) -> None:
 
 def _verify(alg: str, key: object, signing_input: bytes, signature: bytes) -> None:
     family, bits = alg[:2], alg[2:]
-    digest = {"256": hashes.SHA256, "384": hashes.SHA384, "512": hashes.SHA512}[bits]()
+    digest = {"256": hashes.SHA256(), "384": hashes.SHA384(), "512": hashes.SHA512()}[bits]
     if family == "RS":
         key.public_key().verify(signature, signing_input, padding.PKCS1v15(), digest)  # type: ignore[attr-defined]
     elif family == "PS":

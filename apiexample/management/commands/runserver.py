@@ -27,9 +27,11 @@ class Command(RunserverCommand):
         """Print the banner once per (re)start, in the serving process, then serve."""
         if settings.AUTH0.is_dev_issuer:
             issuer = dev_issuer(settings.AUTH0)
-            host = f"[{self.addr}]" if self._raw_ipv6 else self.addr
+            # addr, port and _raw_ipv6 are set by runserver's handle(); django-stubs does not declare them.
+            addr, port = self.addr, self.port  # type: ignore[attr-defined]
+            host = f"[{addr}]" if self._raw_ipv6 else addr  # type: ignore[attr-defined]
             lines = curl_lines(
-                f"{self.protocol}://{host}:{self.port}",
+                f"{self.protocol}://{host}:{port}",
                 with_scope=issuer.mint(scope="read:messages"),
                 without_scope=issuer.mint(scope=None),
             )
