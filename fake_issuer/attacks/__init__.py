@@ -29,7 +29,9 @@ from fake_issuer.attacks.catalog import (
 from fake_issuer.attacks.table import add_command, render_markdown, render_text
 
 #: The categories (one module each), in the order the table lists them.
-CATEGORIES = tuple(module.__name__.rsplit(".", 1)[-1] for module in (signature, keys, header, payload, claims, authorization))
+CATEGORIES = tuple(
+    module.__name__.rsplit(".", 1)[-1] for module in (signature, keys, header, payload, claims, authorization)
+)
 # Imports run in alphabetical order; list the table by category, keeping each module's own order.
 CATALOG.sort(key=lambda entry: CATEGORIES.index(entry.category))
 

@@ -26,9 +26,12 @@ def _constant(value: str | None) -> Build:
 
 
 attack("authorization-missing", "no Authorization header", "RFC 6750 §3.1", no_credentials())(_constant(None))
-attack("authorization-empty", "an empty Authorization value", "RFC 6750 §3.1", no_credentials())(_constant(""))
+attack("authorization-empty", "an empty Authorization value", "RFC 6750 §3.1", no_credentials())(
+    _constant("")
+)
 attack("authorization-space", "an Authorization value of one space", "RFC 6750 §3.1", no_credentials())(
-    _constant(" "))
+    _constant(" ")
+)
 
 _OTHER_SCHEMES: dict[str, tuple[str, Callable[[str], str]]] = {
     "basic": ("RFC 7617 §2", lambda token: f"Basic {token}"),
@@ -43,8 +46,12 @@ _OTHER_SCHEMES: dict[str, tuple[str, Callable[[str], str]]] = {
     "no-break-space": ("RFC 6750 §2.1", lambda token: f"Bearer\u00a0{token}"),
 }
 for _name, (_reference, _make) in _OTHER_SCHEMES.items():
-    attack(f"scheme-{_name}", f"genuine token, scheme written {_make('T')!r}: another scheme", _reference,
-           no_credentials())(_header(_make))
+    attack(
+        f"scheme-{_name}",
+        f"genuine token, scheme written {_make('T')!r}: another scheme",
+        _reference,
+        no_credentials(),
+    )(_header(_make))
 
 _ACCEPTED: dict[str, tuple[str, Callable[[str], str]]] = {
     "lower-case": ("RFC 9110 §11.1", lambda token: f"bearer {token}"),
@@ -55,8 +62,9 @@ _ACCEPTED: dict[str, tuple[str, Callable[[str], str]]] = {
     "many-spaces": ("RFC 6750 §2.1; DESIGN §5 rule 1", lambda token: "Bearer" + " " * 100_000 + token),
 }
 for _name, (_reference, _make) in _ACCEPTED.items():
-    attack(f"bearer-{_name}", f"genuine token as {_make('T')[:24]!r}: must keep working", _reference,
-           accepted())(_header(_make))
+    attack(
+        f"bearer-{_name}", f"genuine token as {_make('T')[:24]!r}: must keep working", _reference, accepted()
+    )(_header(_make))
 
 _MALFORMED: dict[str, tuple[int, str, Callable[[str], str]]] = {
     "alone": (1, "RFC 6750 §2.1", lambda token: "Bearer"),
@@ -79,20 +87,30 @@ _MALFORMED: dict[str, tuple[int, str, Callable[[str], str]]] = {
     "huge-many-tokens": (1, "RFC 9110 §5.4", lambda token: "Bearer " + " ".join([token[:20]] * 100_000)),
 }
 for _name, (_rule, _reference, _make) in _MALFORMED.items():
-    attack(f"bearer-{_name}", f"Authorization {_make('T')[:40]!r}", _reference, rejected(_rule))(_header(_make))
+    attack(f"bearer-{_name}", f"Authorization {_make('T')[:40]!r}", _reference, rejected(_rule))(
+        _header(_make)
+    )
 
 
-@attack("query-only", "genuine token only as ?access_token=, no header", "RFC 6750 §2.3, §5.3", no_credentials())
+@attack(
+    "query-only", "genuine token only as ?access_token=, no header", "RFC 6750 §2.3, §5.3", no_credentials()
+)
 def _(issuer: FakeIssuer) -> Request:
     return Request(None, query={"access_token": issuer.mint()})
 
 
-@attack("query-and-empty-bearer", "genuine token in the query, 'Bearer' alone in the header", "RFC 6750 §2.3",
-        rejected(1))
+@attack(
+    "query-and-empty-bearer",
+    "genuine token in the query, 'Bearer' alone in the header",
+    "RFC 6750 §2.3",
+    rejected(1),
+)
 def _(issuer: FakeIssuer) -> Request:
     return Request("Bearer", query={"access_token": issuer.mint()})
 
 
-@attack("proxy-authorization", "genuine token in Proxy-Authorization only", "RFC 9110 §11.7.1", no_credentials())
+@attack(
+    "proxy-authorization", "genuine token in Proxy-Authorization only", "RFC 9110 §11.7.1", no_credentials()
+)
 def _(issuer: FakeIssuer) -> Request:
     return Request(None, headers={"Proxy-Authorization": f"Bearer {issuer.mint()}"})

@@ -58,15 +58,24 @@ def _retyped(claim: str, kind: str) -> Build:
 
 for _claim, _kinds in _WRONG_TYPES.items():
     for _kind in _kinds:
-        attack(f"{_claim}-{_kind}", f"{_claim} of JSON type {_kind} (holding the genuine value if it can)",
-               f"RFC 7519 §4.1; DESIGN §5 rule {_RULES[_claim]}", rejected(_RULES[_claim]))(_retyped(_claim, _kind))
+        attack(
+            f"{_claim}-{_kind}",
+            f"{_claim} of JSON type {_kind} (holding the genuine value if it can)",
+            f"RFC 7519 §4.1; DESIGN §5 rule {_RULES[_claim]}",
+            rejected(_RULES[_claim]),
+        )(_retyped(_claim, _kind))
 
 for _claim in ("exp", "iss", "aud"):
-    attack(f"{_claim}-missing", f"no {_claim} claim, signed by the issuer", "RFC 7519 §4.1; DESIGN §5",
-           rejected(_RULES[_claim]))(_drop(_claim))
+    attack(
+        f"{_claim}-missing",
+        f"no {_claim} claim, signed by the issuer",
+        "RFC 7519 §4.1; DESIGN §5",
+        rejected(_RULES[_claim]),
+    )(_drop(_claim))
 for _claim in ("iat", "sub"):
-    attack(f"{_claim}-missing", f"no {_claim} claim: optional, must keep working", "RFC 7519 §4.1", accepted())(
-        _drop(_claim))
+    attack(
+        f"{_claim}-missing", f"no {_claim} claim: optional, must keep working", "RFC 7519 §4.1", accepted()
+    )(_drop(_claim))
 
 
 def _relative(claim: str, offset: int) -> Build:
@@ -75,13 +84,28 @@ def _relative(claim: str, offset: int) -> Build:
 
 attack("exp-passed", "exp an hour ago", "RFC 7519 §4.1.4", rejected(8))(_relative("exp", -3600))
 attack("exp-beyond-leeway", "exp 61 s ago, past the 60 s leeway", "RFC 7519 §4.1.4", rejected(8))(
-    _relative("exp", -61))
+    _relative("exp", -61)
+)
 attack("exp-within-leeway", "exp 30 s ago, within the 60 s leeway: accepted", "RFC 7519 §4.1.4", accepted())(
-    _relative("exp", -30))
+    _relative("exp", -30)
+)
+attack(
+    "exp-at-leeway-edge", "exp exactly 60 s ago: now < exp + leeway fails", "RFC 7519 §4.1.4", rejected(8)
+)(_relative("exp", -60))
+attack(
+    "nbf-at-leeway-edge", "nbf exactly 60 s ahead: now >= nbf - leeway holds", "RFC 7519 §4.1.5", accepted()
+)(_relative("nbf", 60))
+attack(
+    "iat-at-leeway-edge", "iat exactly 60 s ahead: iat <= now + leeway holds", "RFC 7519 §4.1.6", accepted()
+)(_relative("iat", 60))
+attack("exp-fractional", "exp an hour ahead with a fraction of a second", "RFC 7519 §2", accepted())(
+    _replace("exp", lambda issuer: issuer.clock() + 3600.5)
+)
 attack("exp-zero", "exp 0, the epoch", "RFC 7519 §4.1.4", rejected(8))(_replace("exp", lambda issuer: 0))
 attack("nbf-future", "nbf an hour ahead", "RFC 7519 §4.1.5", rejected(9))(_relative("nbf", 3600))
 attack("nbf-within-leeway", "nbf 30 s ahead, within the leeway: accepted", "RFC 7519 §4.1.5", accepted())(
-    _relative("nbf", 30))
+    _relative("nbf", 30)
+)
 attack("iat-future", "iat an hour ahead", "RFC 7519 §4.1.6", rejected(9))(_relative("iat", 3600))
 
 ATTACKER_ISSUER = "https://attacker.example/"
@@ -102,8 +126,12 @@ _ISSUERS: dict[str, tuple[str, Value]] = {
     "zero-width": ("RFC 7519 §7.3; UTS #39", lambda issuer: issuer.issuer.replace("//", "//\u200b", 1)),
 }
 for _name, (_reference, _value) in _ISSUERS.items():
-    attack(f"iss-{_name}", f"iss {_name.replace('-', ' ')}, signed by the issuer", f"RFC 7519 §4.1.1; {_reference}",
-           rejected(6))(_replace("iss", _value))
+    attack(
+        f"iss-{_name}",
+        f"iss {_name.replace('-', ' ')}, signed by the issuer",
+        f"RFC 7519 §4.1.1; {_reference}",
+        rejected(6),
+    )(_replace("iss", _value))
 
 _AUDIENCES: dict[str, tuple[str, Value]] = {
     "nested-array": ("CVE-2020-26160", lambda issuer: [[issuer.audience]]),
@@ -122,23 +150,37 @@ _AUDIENCES: dict[str, tuple[str, Value]] = {
 }
 for _name, (_reference, _value) in _AUDIENCES.items():
     attack(f"aud-{_name}", f"aud {_name.replace('-', ' ')}, signed by the issuer", _reference, rejected(7))(
-        _replace("aud", _value))
+        _replace("aud", _value)
+    )
 attack("aud-string", "aud the audience as a plain string: accepted", "RFC 7519 §4.1.3", accepted())(
-    _replace("aud", lambda issuer: issuer.audience))
+    _replace("aud", lambda issuer: issuer.audience)
+)
 attack("aud-array-other-first", "aud [other API, audience]: accepted", "RFC 7519 §4.1.3", accepted())(
-    _replace("aud", lambda issuer: ["https://other-api.test/api", issuer.audience]))
+    _replace("aud", lambda issuer: ["https://other-api.test/api", issuer.audience])
+)
 
 
-@attack("id-token", "an ID token of the same tenant (aud = client id, nonce, email)",
-        "RFC 8725 §3.12; OpenID Connect Core §2", rejected(7))
+@attack(
+    "id-token",
+    "an ID token of the same tenant (aud = client id, nonce, email)",
+    "RFC 8725 §3.12; OpenID Connect Core §2",
+    rejected(7),
+)
 def _(issuer: FakeIssuer) -> str:
-    claims = {"sub": "auth0|0123456789", "aud": issuer.client_id, "nonce": "n-0S6_WzA2Mj", "email": "a@example.com"}
+    claims = {
+        "sub": "auth0|0123456789",
+        "aud": issuer.client_id,
+        "nonce": "n-0S6_WzA2Mj",
+        "email": "a@example.com",
+    }
     return issuer.mint(scope=None, claims=claims, drop=["gty"])
 
 
 @attack("id-token-array-aud", "an ID token whose aud is [client id]", "RFC 8725 §3.12", rejected(7))
 def _(issuer: FakeIssuer) -> str:
-    return issuer.mint(scope=None, claims={"sub": "auth0|0123456789", "aud": [issuer.client_id], "nonce": "n"})
+    return issuer.mint(
+        scope=None, claims={"sub": "auth0|0123456789", "aud": [issuer.client_id], "nonce": "n"}
+    )
 
 
 _DENIED_SCOPES = {
@@ -154,17 +196,28 @@ _DENIED_SCOPES = {
     "fullwidth-colon": "read\uff1amessages",
 }
 for _name, _scope_value in _DENIED_SCOPES.items():
-    attack(f"scope-{_name}", f"scope {_scope_value!r}: read:messages not granted", "RFC 6749 §3.3; DESIGN §5",
-           scope_denied())(_scope(_scope_value))
-attack("scope-missing", "no scope claim: valid, read:messages not granted", "RFC 9068 §2.2.3", scope_denied())(
-    _scope(None))
+    attack(
+        f"scope-{_name}",
+        f"scope {_scope_value!r}: read:messages not granted",
+        "RFC 6749 §3.3; DESIGN §5",
+        scope_denied(),
+    )(_scope(_scope_value))
+attack(
+    "scope-missing", "no scope claim: valid, read:messages not granted", "RFC 9068 §2.2.3", scope_denied()
+)(_scope(None))
 attack("scope-leading-space", "scope ' read:messages': granted", "RFC 6749 §3.3", accepted())(
-    _scope(" read:messages"))
+    _scope(" read:messages")
+)
 attack("scope-double-space", "scope 'openid  read:messages': granted", "RFC 6749 §3.3", accepted())(
-    _scope("openid  read:messages"))
+    _scope("openid  read:messages")
+)
 
 
-@attack("permissions-only", "no scope, RBAC permissions [read:messages] (opt-in is off)", "RFC 9068 §2.2.3",
-        scope_denied())
+@attack(
+    "permissions-only",
+    "no scope, RBAC permissions [read:messages] (opt-in is off)",
+    "RFC 9068 §2.2.3",
+    scope_denied(),
+)
 def _(issuer: FakeIssuer) -> str:
     return issuer.mint(scope=None, claims={"permissions": ["read:messages"]})

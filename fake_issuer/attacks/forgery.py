@@ -9,6 +9,7 @@ from __future__ import annotations
 import base64
 import datetime
 import json
+from dataclasses import dataclass
 
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
@@ -40,6 +41,28 @@ def weak_key() -> SigningKey:
     return generate_rsa_key("attacks:weak", bits=1024)
 
 
+@dataclass(frozen=True)
+class RelabelledKey(SigningKey):
+    """A key whose published JWK has members replaced or (``None``) removed, e.g. ``use`` or ``alg``."""
+
+    members: tuple[tuple[str, str | None], ...] = ()
+
+    def public_jwk(self) -> dict[str, str]:
+        """The public JWK with ``members`` applied (RFC 7517 §4.2, §4.4)."""
+        jwk = super().public_jwk()
+        for name, value in self.members:
+            if value is None:
+                jwk.pop(name, None)
+            else:
+                jwk[name] = value
+        return jwk
+
+
+def relabelled(key: SigningKey, **members: str | None) -> RelabelledKey:
+    """``key`` published with ``members`` replaced (``None`` removes one)."""
+    return RelabelledKey(key.private_key, key.kid, tuple(members.items()))
+
+
 def public_key_forms(key: SigningKey) -> dict[str, bytes]:
     """``key``'s public half in every encoding a key-confusion attack feeds to HMAC, by name."""
     public = key.private_key.public_key()
@@ -60,7 +83,7 @@ def public_key_forms(key: SigningKey) -> dict[str, bytes]:
 def certificate_chain(key: SigningKey, *, subject: str = "fake-tenant.auth0.test") -> list[str]:
     """A one-certificate ``x5c`` chain (RFC 7515 §4.1.6: standard base64 DER), self-signed by ``key``."""
     name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, subject)])
-    start = datetime.datetime(2020, 1, 1, tzinfo=datetime.timezone.utc)
+    start = datetime.datetime(2020, 1, 1, tzinfo=datetime.UTC)
     private = key.private_key
     certificate = (
         x509.CertificateBuilder()

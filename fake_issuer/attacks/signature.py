@@ -30,10 +30,18 @@ def _resigned(spelling: str) -> Build:
 
 
 for _spelling in NONE_SPELLINGS:
-    attack(f"alg-{_spelling}-unsigned", f'alg "{_spelling}", empty signature', "RFC 8725 §3.1; CVE-2026-28802",
-           rejected(3))(_unsigned(_spelling))
-    attack(f"alg-{_spelling}-original-signature", f'alg "{_spelling}", the genuine token\'s signature kept',
-           "RFC 8725 §3.1; CVE-2026-28802", rejected(3))(_resigned(_spelling))
+    attack(
+        f"alg-{_spelling}-unsigned",
+        f'alg "{_spelling}", empty signature',
+        "RFC 8725 §3.1; CVE-2026-28802",
+        rejected(3),
+    )(_unsigned(_spelling))
+    attack(
+        f"alg-{_spelling}-original-signature",
+        f'alg "{_spelling}", the genuine token\'s signature kept',
+        "RFC 8725 §3.1; CVE-2026-28802",
+        rejected(3),
+    )(_resigned(_spelling))
 
 
 @attack("alg-none-two-segments", "alg none and no signature segment at all", "RFC 7515 §7.1", rejected(2))
@@ -68,7 +76,12 @@ def _(issuer: FakeIssuer) -> str:
     return splice(token, signature=signature[:-1] + bytes([signature[-1] ^ 1]))
 
 
-@attack("signature-of-another-token", "a genuine signature of another token spliced in", "RFC 7515 §5.2", rejected(5))
+@attack(
+    "signature-of-another-token",
+    "a genuine signature of another token spliced in",
+    "RFC 7515 §5.2",
+    rejected(5),
+)
 def _(issuer: FakeIssuer) -> str:
     return splice(issuer.mint(scope=None), signature=_signature(issuer.mint()))
 
@@ -84,17 +97,26 @@ def _(issuer: FakeIssuer) -> str:
     return splice(issuer.mint(), signature=bytes(256))
 
 
-@attack("signature-padded", "genuine token with '==' padding on the signature", "RFC 7515 §2; RFC 4648 §3.5",
-        rejected(2))
+@attack(
+    "signature-padded",
+    "genuine token with '==' padding on the signature",
+    "RFC 7515 §2; RFC 4648 §3.5",
+    rejected(2),
+)
 def _(issuer: FakeIssuer) -> str:
     return issuer.mint() + "=="
 
 
-@attack("signature-non-canonical", "signature's unused trailing bits set: same bytes, other text",
-        "RFC 4648 §3.5", rejected(2))
+@attack(
+    "signature-non-canonical",
+    "signature's unused trailing bits set: same bytes, other text",
+    "RFC 4648 §3.5",
+    rejected(2),
+)
 def _(issuer: FakeIssuer) -> str:
     token = issuer.mint()
     alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"
+    # 256 bytes end in two characters; the last one's low 4 bits are unused, zero in canonical text.
     return token[:-1] + alphabet[alphabet.index(token[-1]) | 1]
 
 
@@ -112,21 +134,34 @@ _CONFUSION_CVES = {
     "openssh": "CVE-2022-29217; CVE-2024-33663",
 }
 for _form, _cves in _CONFUSION_CVES.items():
-    attack(f"key-confusion-hs256-{_form}", f"HS256 keyed with the issuer's public key as {_form}",
-           f"RFC 8725 §2.1; {_cves}", rejected(3))(_confused(_form))
+    attack(
+        f"key-confusion-hs256-{_form}",
+        f"HS256 keyed with the issuer's public key as {_form}",
+        f"RFC 8725 §2.1; {_cves}",
+        rejected(3),
+    )(_confused(_form))
 for _alg in ("HS384", "HS512"):
-    attack(f"key-confusion-{_alg.lower()}-pem", f"{_alg} keyed with the issuer's public PEM",
-           "RFC 8725 §2.1; CVE-2015-9235", rejected(3))(_confused("pem", _alg))
+    attack(
+        f"key-confusion-{_alg.lower()}-pem",
+        f"{_alg} keyed with the issuer's public PEM",
+        "RFC 8725 §2.1; CVE-2015-9235",
+        rejected(3),
+    )(_confused("pem", _alg))
 
 
 def _hmac(secret: bytes) -> Build:
     return lambda issuer: issuer.mint(alg="HS256", secret=secret)
 
 
-for _name, _secret in {"blank": b"", "secret": b"secret", "jwt-io": b"your-256-bit-secret",
-                       "client-id": b"fakeClientId0123456789abcdefgh"}.items():
-    attack(f"hs256-{_name}-secret", f"HS256 with a guessable secret ({_name})", "RFC 8725 §3.5", rejected(3))(
-        _hmac(_secret))
+for _name, _secret in {
+    "blank": b"",
+    "word": b"secret",
+    "jwt-io": b"your-256-bit-secret",
+    "client-id": b"fakeClientId0123456789abcdefgh",
+}.items():
+    attack(f"hs256-secret-{_name}", f"HS256 keyed with {_secret!r}", "RFC 8725 §3.5", rejected(3))(
+        _hmac(_secret)
+    )
 
 
 def _right_key(alg: str) -> Build:
@@ -134,22 +169,34 @@ def _right_key(alg: str) -> Build:
 
 
 for _alg in ("PS256", "RS384", "RS512"):
-    attack(f"alg-{_alg.lower()}-right-key", f"{_alg} signed by the issuer's own key", "RFC 8725 §3.1",
-           rejected(3))(_right_key(_alg))
+    attack(
+        f"alg-{_alg.lower()}-right-key",
+        f"{_alg} signed by the issuer's own key",
+        "RFC 8725 §3.1",
+        rejected(3),
+    )(_right_key(_alg))
 
 
-@attack("alg-es256-attacker-key", "ES256 signed by an attacker's P-256 key, its own kid", "RFC 8725 §3.1",
-        rejected(3))
+@attack(
+    "alg-es256-attacker-key",
+    "ES256 signed by an attacker's P-256 key, its own kid",
+    "RFC 8725 §3.1",
+    rejected(3),
+)
 def _(issuer: FakeIssuer) -> str:
     return issuer.mint(alg="ES256", key=attacker_ec_key())
 
 
-@attack("alg-es256-trusted-kid", "ES256 by an attacker's key under the issuer's kid", "RFC 8725 §3.1", rejected(3))
+@attack(
+    "alg-es256-trusted-kid", "ES256 by an attacker's key under the issuer's kid", "RFC 8725 §3.1", rejected(3)
+)
 def _(issuer: FakeIssuer) -> str:
     return issuer.mint(alg="ES256", key=attacker_ec_key(), header={"kid": issuer.signing_key.kid})
 
 
-@attack("psychic-signature", "ES256 signature r = s = 0 under the issuer's kid", "CVE-2022-21449", rejected(3))
+@attack(
+    "psychic-signature", "ES256 signature r = s = 0 under the issuer's kid", "CVE-2022-21449", rejected(3)
+)
 def _(issuer: FakeIssuer) -> str:
     return splice(issuer.mint(), header={**issuer.header(), "alg": "ES256"}, signature=bytes(64))
 
@@ -158,11 +205,22 @@ def _alg_value(value: object) -> Build:
     return lambda issuer: issuer.mint(header={"alg": value})
 
 
-for _name, _value in {"lowercase": "rs256", "mixed-case": "Rs256", "leading-space": " RS256",
-                      "trailing-space": "RS256 ", "nul-suffix": "RS256\u0000", "null": None,
-                      "array": ["RS256"], "object": {"RS256": True}}.items():
-    attack(f"alg-{_name}", f"alg {_value!r}, signed RS256 by the issuer's key", "RFC 7515 §4.1.1; RFC 8725 §3.1",
-           rejected(3))(_alg_value(_value))
+for _name, _value in {
+    "lowercase": "rs256",
+    "mixed-case": "Rs256",
+    "leading-space": " RS256",
+    "trailing-space": "RS256 ",
+    "nul-suffix": "RS256\u0000",
+    "null": None,
+    "array": ["RS256"],
+    "object": {"RS256": True},
+}.items():
+    attack(
+        f"alg-{_name}",
+        f"alg {_value!r}, signed RS256 by the issuer's key",
+        "RFC 7515 §4.1.1; RFC 8725 §3.1",
+        rejected(3),
+    )(_alg_value(_value))
 
 
 @attack("alg-missing", "no alg member, signed RS256 by the issuer's key", "RFC 7515 §4.1.1", rejected(3))
@@ -170,8 +228,12 @@ def _(issuer: FakeIssuer) -> str:
     return issuer.mint(drop_header=["alg"])
 
 
-@attack("alg-rs256-signed-ps256", "header says RS256, signature is PS256 by the right key", "RFC 7518 §3.3",
-        rejected(5))
+@attack(
+    "alg-rs256-signed-ps256",
+    "header says RS256, signature is PS256 by the right key",
+    "RFC 7518 §3.3",
+    rejected(5),
+)
 def _(issuer: FakeIssuer) -> str:
     return encode_token(issuer.header(), issuer.claims(), Signer("PS256", key=issuer.signing_key))
 
@@ -185,5 +247,9 @@ def _duplicate_alg(first: str) -> Build:
 
 
 for _first in ("none", "HS256"):
-    attack(f"duplicate-alg-{_first.lower()}-first", f'header {{"alg":"{_first}","alg":"RS256",...}} signed RS256',
-           "RFC 7515 §5.2; RFC 8725 §3.1", rejected(2))(_duplicate_alg(_first))
+    attack(
+        f"duplicate-alg-{_first.lower()}-first",
+        f'header {{"alg":"{_first}","alg":"RS256",...}} signed RS256',
+        "RFC 7515 §5.2; RFC 8725 §3.1",
+        rejected(2),
+    )(_duplicate_alg(_first))

@@ -26,7 +26,10 @@ def render_text(catalog: Sequence[Attack] = CATALOG) -> str:
     """An aligned plain-text table of ``catalog``: id, description, reference, expected."""
     rows = [COLUMNS, *(_row(entry) for entry in catalog)]
     widths = [max(len(row[column]) for row in rows) for column in range(len(COLUMNS) - 1)]
-    lines = ["  ".join(cell.ljust(width) for cell, width in zip(row, widths)) + "  " + row[-1] for row in rows]
+    lines = [
+        "  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=False)) + "  " + row[-1]
+        for row in rows
+    ]
     return "\n".join(line.rstrip() for line in lines) + "\n"
 
 
@@ -44,7 +47,7 @@ def render_markdown(catalog: Sequence[Attack] = CATALOG) -> str:
         "Every entry runs against `/api/private` and `/api/private-scoped` in `tests/attacks/`.",
         "Expected outcomes follow DESIGN §5: `401 invalid_token` carries",
         '`WWW-Authenticate: Bearer realm="apiexample", error="invalid_token", error_description="..."`;',
-        "a bare `401` carries `Bearer realm=\"apiexample\"` only; `403 insufficient_scope` carries",
+        'a bare `401` carries `Bearer realm="apiexample"` only; `403 insufficient_scope` carries',
         '`Bearer realm="apiexample", error="insufficient_scope", scope="read:messages"`;',
         "`a / b` is the outcome on `/api/private` / `/api/private-scoped`.",
         "",
@@ -72,7 +75,9 @@ def _run(args: argparse.Namespace) -> int:
 
 def add_command(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """Register ``attacks``: print the catalog (``--list``) or write its Markdown copy (``--markdown``)."""
-    parser = subparsers.add_parser("attacks", help="print the attack catalog (id, description, reference, expected)")
+    parser = subparsers.add_parser(
+        "attacks", help="print the attack catalog (id, description, reference, expected)"
+    )
     parser.add_argument("--list", action="store_true", help="print the catalog as a table (the default)")
     parser.add_argument("--markdown", metavar="PATH", help="write the Markdown table to PATH ('-': stdout)")
     parser.set_defaults(handler=_run)

@@ -24,8 +24,10 @@ PATHS: dict[Endpoint, str] = {"private": PRIVATE, "scoped": SCOPED}
 #: DESIGN §4's challenges, written from the contract rather than imported from the code under test.
 BARE_CHALLENGE = 'Bearer realm="apiexample"'
 SCOPE_CHALLENGE = 'Bearer realm="apiexample", error="insufficient_scope", scope="read:messages"'
-INVALID_CHALLENGE = re.compile(r'Bearer realm="apiexample", error="invalid_token", error_description="[^"\\\x00-\x1f]+"')
-#: Seconds: far beyond any honest answer on a loaded machine; only a hang (or a catastrophic parse) exceeds it.
+INVALID_CHALLENGE = re.compile(
+    r'Bearer realm="apiexample", error="invalid_token", error_description="[^"\\\x00-\x1f]+"'
+)
+#: Seconds: far beyond any honest answer on a loaded machine; only a hang or a runaway parse exceeds it.
 HANG_BOUND = 15.0
 
 
@@ -35,7 +37,9 @@ def outbound(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[str]]:
     urls: list[str] = []
     send = requests.Session.send
 
-    def recording_send(session: requests.Session, request: requests.PreparedRequest, **kwargs: object) -> object:
+    def recording_send(
+        session: requests.Session, request: requests.PreparedRequest, **kwargs: object
+    ) -> object:
         urls.append(str(request.url))
         return send(session, request, **kwargs)  # type: ignore[arg-type]
 
@@ -52,7 +56,9 @@ def check_challenge(response_challenge: str | None, expected: Outcome) -> None:
     elif expected.error == "insufficient_scope":
         assert response_challenge == SCOPE_CHALLENGE
     else:
-        assert response_challenge is not None and INVALID_CHALLENGE.fullmatch(response_challenge), response_challenge
+        assert response_challenge is not None and INVALID_CHALLENGE.fullmatch(response_challenge), (
+            response_challenge
+        )
 
 
 @pytest.mark.parametrize("endpoint", ENDPOINTS)
@@ -98,8 +104,14 @@ def test_outbound_records_a_fetch_that_the_mock_refuses(tenant: FakeIssuer, outb
         (None, Outcome(401)),
         ('Bearer realm="elsewhere"', Outcome(401)),
         (BARE_CHALLENGE, Outcome(401, "invalid_token")),
-        ('Bearer realm="apiexample", error="invalid_token", error_description=""', Outcome(401, "invalid_token")),
-        ('Bearer realm="apiexample", error="invalid_request", error_description="x"', Outcome(401, "invalid_token")),
+        (
+            'Bearer realm="apiexample", error="invalid_token", error_description=""',
+            Outcome(401, "invalid_token"),
+        ),
+        (
+            'Bearer realm="apiexample", error="invalid_request", error_description="x"',
+            Outcome(401, "invalid_token"),
+        ),
         (SCOPE_CHALLENGE.replace("read:messages", "read"), Outcome(403, "insufficient_scope")),
         (BARE_CHALLENGE, Outcome(200)),
     ],
