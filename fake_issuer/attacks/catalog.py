@@ -85,7 +85,7 @@ def bearer(token: str) -> Request:
     return Request(f"Bearer {token}", token=token)
 
 
-Build = Callable[[FakeIssuer], "str | Request"]
+Build = Callable[[FakeIssuer], str | Request]
 
 
 @dataclass(frozen=True)

@@ -110,7 +110,8 @@ def _(issuer: FakeIssuer) -> str:
     "x5c-trusted-kid", "self-signed attacker 'x5c' under the issuer's kid", "RFC 7515 §4.1.6", rejected(3)
 )
 def _(issuer: FakeIssuer) -> str:
-    return _trusted({"x5c": certificate_chain(attacker_key())})(issuer)
+    chain = certificate_chain(attacker_key())
+    return issuer.mint(key=attacker_key(), header={"kid": issuer.signing_key.kid, "x5c": chain})
 
 
 def _kid(value: object) -> Build:
