@@ -96,7 +96,8 @@ for _name, (_rule, _reference, _make) in _MALFORMED.items():
     "query-only", "genuine token only as ?access_token=, no header", "RFC 6750 §2.3, §5.3", no_credentials()
 )
 def _(issuer: FakeIssuer) -> Request:
-    return Request(None, query={"access_token": issuer.mint()})
+    token = issuer.mint()
+    return Request(None, query={"access_token": token}, token=token)
 
 
 @attack(
@@ -106,11 +107,13 @@ def _(issuer: FakeIssuer) -> Request:
     rejected(1),
 )
 def _(issuer: FakeIssuer) -> Request:
-    return Request("Bearer", query={"access_token": issuer.mint()})
+    token = issuer.mint()
+    return Request("Bearer", query={"access_token": token}, token=token)
 
 
 @attack(
     "proxy-authorization", "genuine token in Proxy-Authorization only", "RFC 9110 §11.7.1", no_credentials()
 )
 def _(issuer: FakeIssuer) -> Request:
-    return Request(None, headers={"Proxy-Authorization": f"Bearer {issuer.mint()}"})
+    token = issuer.mint()
+    return Request(None, headers={"Proxy-Authorization": f"Bearer {token}"}, token=token)

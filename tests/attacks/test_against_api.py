@@ -61,6 +61,13 @@ def check_challenge(response_challenge: str | None, expected: Outcome) -> None:
         )
 
 
+def echoed(token: str | None, text: str) -> bool:
+    """Whether ``text`` repeats ``token`` or any of its segments (DESIGN §4: never echo the token)."""
+    return token is not None and any(
+        len(piece) >= 16 and piece in text for piece in (token, *token.split("."))
+    )
+
+
 @pytest.mark.parametrize("endpoint", ENDPOINTS)
 @pytest.mark.parametrize("entry", CATALOG, ids=lambda entry: entry.id)
 def test_attack_gets_the_expected_answer(
@@ -85,11 +92,18 @@ def test_attack_gets_the_expected_answer(
     else:
         assert set(body) == {"error", "error_description"}
         assert expected.error is None or body["error"] == expected.error
-        assert request.token is None or request.token not in response.content.decode()
+        assert not echoed(request.token, response.content.decode())
     assert elapsed < HANG_BOUND
     assert set(outbound) <= {tenant.jwks_url}
     assert not any(url.startswith(ATTACKER_ORIGIN) for url in outbound)
     assert all(recorded.url == tenant.jwks_url for recorded in tenant.mock.requests)
+
+
+def test_echoed_spots_a_token_or_one_of_its_segments() -> None:
+    token = FakeIssuer().mint()
+    assert echoed(token, f'{{"error_description": "bad {token.split(".")[1]}"}}')
+    assert not echoed(token, '{"error_description": "The token\'s signature does not verify."}')
+    assert not echoed(None, token)
 
 
 def test_outbound_records_a_fetch_that_the_mock_refuses(tenant: FakeIssuer, outbound: list[str]) -> None:
