@@ -7,6 +7,7 @@ but the tenant's own JWKS (a ``jku`` or ``x5u`` the token names is never fetched
 
 from __future__ import annotations
 
+import logging
 import re
 import time
 from collections.abc import Iterator
@@ -71,7 +72,12 @@ def echoed(token: str | None, text: str) -> bool:
 @pytest.mark.parametrize("endpoint", ENDPOINTS)
 @pytest.mark.parametrize("entry", CATALOG, ids=lambda entry: entry.id)
 def test_attack_gets_the_expected_answer(
-    api: Client, tenant: FakeIssuer, outbound: list[str], entry: Attack, endpoint: Endpoint
+    api: Client,
+    tenant: FakeIssuer,
+    outbound: list[str],
+    caplog: pytest.LogCaptureFixture,
+    entry: Attack,
+    endpoint: Endpoint,
 ) -> None:
     request = entry.request(tenant)
     headers = dict(request.headers)
@@ -94,6 +100,8 @@ def test_attack_gets_the_expected_answer(
         assert expected.error is None or body["error"] == expected.error
         assert not echoed(request.token, response.content.decode())
     assert elapsed < HANG_BOUND
+    # A rejection must come from a named rule; an ERROR log means the fail-closed catch-all answered.
+    assert [record.getMessage() for record in caplog.records if record.levelno >= logging.ERROR] == []
     assert set(outbound) <= {tenant.jwks_url}
     assert not any(url.startswith(ATTACKER_ORIGIN) for url in outbound)
     assert all(recorded.url == tenant.jwks_url for recorded in tenant.mock.requests)
