@@ -15,7 +15,7 @@ from collections.abc import Sequence
 from fake_issuer.issuer import DEFAULT_AUDIENCE, DEFAULT_ISSUER, FakeIssuer
 
 #: Modules that contribute subcommands, each with ``add_command(subparsers)``.
-COMMAND_MODULES: tuple[str, ...] = ()
+COMMAND_MODULES: tuple[str, ...] = ("fake_issuer.attacks",)
 
 
 def _add_issuer_options(parser: argparse.ArgumentParser) -> None:

@@ -1,0 +1,128 @@
+"""The attack catalog's shape: entries, the request each builds, and the outcome DESIGN §5 owes it.
+
+An entry is registered with the ``attack`` decorator on a function that builds the forged token (or a
+whole ``Request``, for RFC 6750 §2.1 header tricks) from a ``FakeIssuer``. Its expected outcome is
+stated per protected endpoint with one of four constructors (``rejected``, ``no_credentials``,
+``accepted``, ``scope_denied``), so an oracle can later be compared with it or replace it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Literal
+
+from fake_issuer.issuer import FakeIssuer
+
+Endpoint = Literal["private", "scoped"]
+ENDPOINTS: tuple[Endpoint, ...] = ("private", "scoped")
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What one endpoint answers: the status and the RFC 6750 §3.1 error code (None: no code)."""
+
+    status: int
+    error: str | None = None
+
+    def __str__(self) -> str:
+        return f"{self.status} {self.error}" if self.error else str(self.status)
+
+
+@dataclass(frozen=True)
+class Expected:
+    """The outcome on each protected endpoint, and the DESIGN §5 rule that decides it (for readers)."""
+
+    private: Outcome
+    scoped: Outcome
+    rule: str = ""
+
+    def on(self, endpoint: Endpoint) -> Outcome:
+        """The outcome on ``endpoint``."""
+        return self.private if endpoint == "private" else self.scoped
+
+    def __str__(self) -> str:
+        text = str(self.private) if self.private == self.scoped else f"{self.private} / {self.scoped}"
+        return f"{text} ({self.rule})" if self.rule else text
+
+
+_INVALID = Outcome(401, "invalid_token")
+
+
+def rejected(rule: int) -> Expected:
+    """401 ``invalid_token`` on both endpoints, because DESIGN §5 rule ``rule`` fails."""
+    return Expected(_INVALID, _INVALID, f"rule {rule}")
+
+
+def no_credentials() -> Expected:
+    """401 with a bare ``Bearer realm`` challenge: no Bearer credentials at all (DESIGN §4, rule 1)."""
+    return Expected(Outcome(401), Outcome(401), "rule 1, bare challenge")
+
+
+def accepted() -> Expected:
+    """200 on both endpoints: a benign variant that must keep working."""
+    return Expected(Outcome(200), Outcome(200))
+
+
+def scope_denied() -> Expected:
+    """A valid token without ``read:messages``: 200 on /api/private, 403 on /api/private-scoped."""
+    return Expected(Outcome(200), Outcome(403, "insufficient_scope"), "scope")
+
+
+@dataclass(frozen=True)
+class Request:
+    """What an attack sends: the ``Authorization`` value (None: no header), a query, other headers."""
+
+    authorization: str | None
+    query: Mapping[str, str] = field(default_factory=dict)
+    headers: Mapping[str, str] = field(default_factory=dict)
+    #: The token inside, which no error description may echo (DESIGN §4).
+    token: str | None = None
+
+
+def bearer(token: str) -> Request:
+    """``Authorization: Bearer <token>`` (RFC 6750 §2.1)."""
+    return Request(f"Bearer {token}", token=token)
+
+
+Build = Callable[[FakeIssuer], str | Request]
+
+
+@dataclass(frozen=True)
+class Attack:
+    """One catalog entry: what it is, where it is documented, how it is built, what must happen."""
+
+    id: str
+    category: str
+    description: str
+    reference: str
+    expected: Expected
+    build: Build = field(repr=False, compare=False)
+
+    def request(self, issuer: FakeIssuer) -> Request:
+        """The request this attack sends against ``issuer``'s tenant (a bare token goes in as Bearer)."""
+        built = self.build(issuer)
+        return bearer(built) if isinstance(built, str) else built
+
+
+#: Every registered attack, in registration order (category modules register on import).
+CATALOG: list[Attack] = []
+
+
+def register(entry: Attack) -> Attack:
+    """Add ``entry`` to the catalog; ids are unique."""
+    if any(existing.id == entry.id for existing in CATALOG):
+        raise ValueError(f"duplicate attack id {entry.id!r}")
+    CATALOG.append(entry)
+    return entry
+
+
+def attack(id: str, description: str, reference: str, expected: Expected) -> Callable[[Build], Build]:
+    """Decorator: register the decorated builder as an attack of its module's category."""
+
+    def decorator(build: Build) -> Build:
+        category = build.__module__.rsplit(".", 1)[-1]
+        register(Attack(id, category, description, reference, expected, build))
+        return build
+
+    return decorator

@@ -1,0 +1,143 @@
+"""The whole attack catalog against both protected endpoints (DESIGN §4, §5; RFC 6750 §3).
+
+Each entry is answered with its expected status and ``WWW-Authenticate`` challenge, a JSON body that
+never echoes the token, never a 5xx, within a bound that only a hang exceeds, and without any request
+but the tenant's own JWKS (a ``jku`` or ``x5u`` the token names is never fetched).
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import time
+from collections.abc import Iterator
+
+import pytest
+import requests
+from django.test import Client
+
+from fake_issuer import FakeIssuer
+from fake_issuer.attacks import CATALOG, ENDPOINTS, Attack, Endpoint, Outcome
+from fake_issuer.attacks.forgery import ATTACKER_JWKS_URL, ATTACKER_ORIGIN
+from tests.endpoints import MESSAGES, PRIVATE, SCOPED
+
+PATHS: dict[Endpoint, str] = {"private": PRIVATE, "scoped": SCOPED}
+#: DESIGN §4's challenges, written from the contract rather than imported from the code under test.
+BARE_CHALLENGE = 'Bearer realm="apiexample"'
+SCOPE_CHALLENGE = 'Bearer realm="apiexample", error="insufficient_scope", scope="read:messages"'
+INVALID_CHALLENGE = re.compile(
+    r'Bearer realm="apiexample", error="invalid_token", error_description="[^"\\\x00-\x1f]+"'
+)
+#: Seconds: far beyond any honest answer on a loaded machine; only a hang or a runaway parse exceeds it.
+HANG_BOUND = 15.0
+
+
+@pytest.fixture
+def outbound(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[str]]:
+    """Every URL the code under test requests through ``requests``, whether or not a mock answers it."""
+    urls: list[str] = []
+    send = requests.Session.send
+
+    def recording_send(
+        session: requests.Session, request: requests.PreparedRequest, **kwargs: object
+    ) -> object:
+        urls.append(str(request.url))
+        return send(session, request, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(requests.Session, "send", recording_send)
+    yield urls
+
+
+def check_challenge(response_challenge: str | None, expected: Outcome) -> None:
+    """Assert the ``WWW-Authenticate`` value DESIGN §4 owes ``expected``."""
+    if expected.status == 200:
+        assert response_challenge is None
+    elif expected.error is None:
+        assert response_challenge == BARE_CHALLENGE
+    elif expected.error == "insufficient_scope":
+        assert response_challenge == SCOPE_CHALLENGE
+    else:
+        assert response_challenge is not None and INVALID_CHALLENGE.fullmatch(response_challenge), (
+            response_challenge
+        )
+
+
+def echoed(token: str | None, text: str) -> bool:
+    """Whether ``text`` repeats ``token`` or any of its segments (DESIGN §4: never echo the token)."""
+    return token is not None and any(
+        len(piece) >= 16 and piece in text for piece in (token, *token.split("."))
+    )
+
+
+@pytest.mark.parametrize("endpoint", ENDPOINTS)
+@pytest.mark.parametrize("entry", CATALOG, ids=lambda entry: entry.id)
+def test_attack_gets_the_expected_answer(
+    api: Client,
+    tenant: FakeIssuer,
+    outbound: list[str],
+    caplog: pytest.LogCaptureFixture,
+    entry: Attack,
+    endpoint: Endpoint,
+) -> None:
+    request = entry.request(tenant)
+    headers = dict(request.headers)
+    if request.authorization is not None:
+        headers["Authorization"] = request.authorization
+    started = time.perf_counter()
+    response = api.get(PATHS[endpoint], dict(request.query), headers=headers)
+    elapsed = time.perf_counter() - started
+    expected = entry.expected.on(endpoint)
+
+    assert response.status_code < 500, response.content[:500]
+    assert response.status_code == expected.status, response.content[:500]
+    check_challenge(response.get("WWW-Authenticate"), expected)
+    assert response["Content-Type"] == "application/json"
+    body = response.json()
+    if expected.status == 200:
+        assert body == {"message": MESSAGES[PATHS[endpoint]]}
+    else:
+        assert set(body) == {"error", "error_description"}
+        assert expected.error is None or body["error"] == expected.error
+        assert not echoed(request.token, response.content.decode())
+    assert elapsed < HANG_BOUND
+    # A rejection must come from a named rule; an ERROR log means the fail-closed catch-all answered.
+    assert [record.getMessage() for record in caplog.records if record.levelno >= logging.ERROR] == []
+    assert set(outbound) <= {tenant.jwks_url}
+    assert not any(url.startswith(ATTACKER_ORIGIN) for url in outbound)
+    assert all(recorded.url == tenant.jwks_url for recorded in tenant.mock.requests)
+
+
+def test_echoed_spots_a_token_or_one_of_its_segments() -> None:
+    token = FakeIssuer().mint()
+    assert echoed(token, f'{{"error_description": "bad {token.split(".")[1]}"}}')
+    assert not echoed(token, '{"error_description": "The token\'s signature does not verify."}')
+    assert not echoed(None, token)
+
+
+def test_outbound_records_a_fetch_that_the_mock_refuses(tenant: FakeIssuer, outbound: list[str]) -> None:
+    with pytest.raises(requests.ConnectionError):
+        requests.get(ATTACKER_JWKS_URL, timeout=1)
+    assert outbound == [ATTACKER_JWKS_URL]
+
+
+@pytest.mark.parametrize(
+    ("challenge", "outcome"),
+    [
+        (None, Outcome(401)),
+        ('Bearer realm="elsewhere"', Outcome(401)),
+        (BARE_CHALLENGE, Outcome(401, "invalid_token")),
+        (
+            'Bearer realm="apiexample", error="invalid_token", error_description=""',
+            Outcome(401, "invalid_token"),
+        ),
+        (
+            'Bearer realm="apiexample", error="invalid_request", error_description="x"',
+            Outcome(401, "invalid_token"),
+        ),
+        (SCOPE_CHALLENGE.replace("read:messages", "read"), Outcome(403, "insufficient_scope")),
+        (BARE_CHALLENGE, Outcome(200)),
+    ],
+)
+def test_check_challenge_refuses_any_other_form(challenge: str | None, outcome: Outcome) -> None:
+    with pytest.raises(AssertionError):
+        check_challenge(challenge, outcome)
