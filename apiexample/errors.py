@@ -75,9 +75,9 @@ class DisallowedHeader(InvalidToken):
 
 
 class UnknownSigningKey(InvalidToken):
-    """Rules 3-4: ``kid`` names no usable key of the issuer's JWKS."""
+    """Rule 3: ``kid`` names no key of the issuer's JWKS (keys unusable under rule 4 are not in it)."""
 
-    rule, code = 4, "unknown_kid"
+    rule, code = 3, "unknown_kid"
 
 
 class BadSignature(InvalidToken):

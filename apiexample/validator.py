@@ -129,12 +129,26 @@ def check_header(header: dict[str, Any]) -> str:
     return kid
 
 
-@functools.lru_cache(maxsize=256)
-def _parse_header(segment: str) -> tuple[dict[str, Any], str]:
-    # Every token a key signs carries the same header segment: parse and check each one once.
-    # Only headers that pass are cached (an exception is never cached); callers must not mutate them.
+#: Header segments up to this length are memoised; Auth0's are about 150 characters. A longer one is
+#: parsed every time, so attacker-chosen headers cannot fill memory through the memo.
+MEMO_HEADER_MAX_LENGTH = 512
+
+
+def _check_header_segment(segment: str) -> tuple[dict[str, Any], str]:
     header = _json_object(_b64url_decode(segment, "header"), "header")
     return header, check_header(header)
+
+
+# Every token a key signs carries the same header segment: parse and check each one once. Only headers
+# that pass are cached (an exception is never cached); callers must not mutate them.
+_memo_check_header_segment = functools.lru_cache(maxsize=256)(_check_header_segment)
+
+
+def parse_header(segment: str) -> tuple[dict[str, Any], str]:
+    """Rules 2-3 for a header segment: the header and its ``kid``, memoised for short segments."""
+    if len(segment) <= MEMO_HEADER_MAX_LENGTH:
+        return _memo_check_header_segment(segment)
+    return _check_header_segment(segment)
 
 
 def decode_token(token: str, keys: KeySource) -> DecodedToken:
@@ -143,7 +157,7 @@ def decode_token(token: str, keys: KeySource) -> DecodedToken:
     if len(parts) != 3:
         raise MalformedToken("The token is not a compact JWS of three segments.")
     header_segment, payload_segment, signature_segment = parts
-    header, kid = _parse_header(header_segment)
+    header, kid = parse_header(header_segment)
     payload = _b64url_decode(payload_segment, "payload")
     signature = _b64url_decode(signature_segment, "signature")
     try:

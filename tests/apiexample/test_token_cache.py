@@ -109,3 +109,19 @@ def test_lru_eviction_and_disabled_cache() -> None:
     disabled = VerifiedTokenCache(maxsize=0)
     disabled.put(b"a", entries["a"])
     assert disabled.get(b"a") is None
+
+
+def test_only_short_header_segments_are_memoised() -> None:
+    from apiexample import validator as validator_module
+
+    issuer = FakeIssuer()
+    keys = StaticKeySource(issuer.jwks())
+    memo = validator_module._memo_check_header_segment
+    memo.cache_clear()
+    decode_token(issuer.mint(), keys)
+    decode_token(issuer.mint(claims={"jti": "2"}), keys)
+    assert (memo.cache_info().hits, memo.cache_info().currsize) == (1, 1)
+    padding = "x" * validator_module.MEMO_HEADER_MAX_LENGTH
+    long_header = issuer.mint(header={"pad": padding})
+    assert decode_token(long_header, keys).header["pad"] == padding
+    assert memo.cache_info().currsize == 1  # a long header segment is checked but never remembered
