@@ -27,6 +27,7 @@ import queue
 import shutil
 import socket
 import socketserver
+import sys
 import threading
 import time
 from collections.abc import Callable, Mapping, Sequence
@@ -34,7 +35,7 @@ from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from types import TracebackType
-from typing import Any
+from typing import Any, Self
 from urllib.parse import urlsplit
 
 from fake_issuer.clients import ClientRegistry, TokenRequestError, default_clients
@@ -123,11 +124,11 @@ class IssuerServer:
 
     # -- lifecycle ------------------------------------------------------------------------------------
 
-    def start(self) -> IssuerServer:
+    def start(self) -> Self:
         """Serve in a background thread until ``stop()``."""
         if self._thread is None:
             self._thread = threading.Thread(
-                target=self._httpd.serve_forever, kwargs={"poll_interval": 0.1}, name=repr(self), daemon=True
+                target=self._httpd.serve_forever, kwargs={"poll_interval": 0.05}, name=repr(self), daemon=True
             )
             self._thread.start()
         return self
@@ -144,7 +145,7 @@ class IssuerServer:
         if self._own_tls and self.tls is not None:
             shutil.rmtree(self.tls.ca.parent, ignore_errors=True)
 
-    def __enter__(self) -> IssuerServer:
+    def __enter__(self) -> Self:
         return self.start()
 
     def __exit__(
@@ -234,6 +235,11 @@ class _HTTPServer(ThreadingHTTPServer):
         socketserver.TCPServer.server_bind(self)
         self.server_name, self.server_port = str(self.server_address[0]), int(self.server_address[1])
 
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        # A client that hung up mid-answer (its timeout, a dropped connection) is not the server's error.
+        if not isinstance(sys.exc_info()[1], OSError):
+            super().handle_error(request, client_address)
+
     def finish_request(self, request: Any, client_address: Any) -> None:
         if self.context is None:
             super().finish_request(request, client_address)
@@ -258,16 +264,20 @@ class _Handler(BaseHTTPRequestHandler):
     def do_GET(self) -> None:
         """Answer any method through ``IssuerServer.answer``."""
         length = self.headers.get("Content-Length", "0")
-        if not length.isdigit() or int(length) > MAX_BODY_BYTES or "Transfer-Encoding" in self.headers:
+        readable = length.isascii() and length.isdigit() and int(length) <= MAX_BODY_BYTES
+        refused = not readable or "Transfer-Encoding" in self.headers
+        body = b"" if refused else self.rfile.read(int(length))
+        app = self.server.app
+        headers = dict(self.headers.items())
+        app.record(ServedRequest(self.command, self.path, app.clock(), headers, body))
+        if refused:
+            # The unread body would be taken for the next request: answer, then close.
             self.close_connection = True
             self._send(Reply.error(400, "invalid_request", f"send a Content-Length of at most {MAX_BODY_BYTES}"))
             return
-        body = self.rfile.read(int(length))
-        app = self.server.app
-        app.record(ServedRequest(self.command, self.path, app.clock(), dict(self.headers.items()), body))
         try:
-            reply = app.answer(self.command, self.path, self.headers, body)
-        except Exception as error:  # a bug in the fake must show as an answer, not a hung client
+            reply = app.answer(self.command, self.path, headers, body)
+        except Exception as error:  # noqa: BLE001 - a bug in the fake must show as an answer, not a hung client
             reply = Reply.error(500, "server_error", f"{type(error).__name__}: {error}")
         if reply.drop:
             self.close_connection = True

@@ -72,7 +72,7 @@ def _name(common_name: str) -> x509.Name:
 
 def generate_tls_material(*, days: int = 30) -> TLSMaterial:
     """A fresh CA and a server certificate it signed for ``LOOPBACK_NAMES``, valid ``days`` days."""
-    now = datetime.datetime.now(datetime.timezone.utc)
+    now = datetime.datetime.now(datetime.UTC)
     # Backdated so that a client whose clock is a little behind still accepts the certificate.
     not_before, not_after = now - datetime.timedelta(hours=1), now + datetime.timedelta(days=days)
     ca_key = ec.generate_private_key(ec.SECP256R1())
