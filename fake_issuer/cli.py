@@ -191,7 +191,7 @@ def _clients(args: argparse.Namespace) -> ClientRegistry | None:
 def _serve(args: argparse.Namespace) -> int:
     try:
         clients = _clients(args)
-    except ValueError as error:
+    except (ValueError, OSError) as error:
         raise SystemExit(f"fake-issuer serve: {error}") from None
     tls = generate_tls_material().write(args.tls_dir) if args.tls_dir else args.tls
     keys: int | list[SigningKey] = 1
