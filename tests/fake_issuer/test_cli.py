@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import argparse
 import base64
 import json
 import runpy
@@ -278,3 +279,13 @@ def test_a_file_that_is_not_a_key_says_so(tmp_path: Path, content: str) -> None:
     path.write_text(content)
     with pytest.raises(ValueError, match="is not a key file"):
         read_key_file(path)
+
+
+def add_command(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """A subcommand contributed the way COMMAND_MODULES' modules contribute theirs."""
+    subparsers.add_parser("hello", help="say hello").set_defaults(handler=lambda args: 7)
+
+
+def test_command_modules_contribute_subcommands(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(cli, "COMMAND_MODULES", (__name__,))
+    assert cli.main(["hello"]) == 7
