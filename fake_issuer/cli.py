@@ -8,6 +8,7 @@ belongs to and registers itself through an ``add_command(subparsers)`` function;
 from __future__ import annotations
 
 import argparse
+import contextlib
 import importlib
 import json
 import signal
@@ -89,7 +90,9 @@ def _mint(args: argparse.Namespace) -> int:
     claims, header = dict(args.claim), dict(args.header)
     if args.server:
         if args.alg != "RS256" or args.secret or args.drop_header or args.key_file:
-            raise SystemExit("fake-issuer mint: --server takes only --scope/--no-scope, --claim, --drop, --header")
+            raise SystemExit(
+                "fake-issuer mint: --server takes only --scope/--no-scope, --claim, --drop, --header"
+            )
         url = args.server.rstrip("/") + "/_admin/mint"
         document = {"scope": scope, "claims": claims, "header": header, "drop": args.drop}
         response = requests.post(url, json=document, timeout=10)
@@ -114,7 +117,7 @@ def _add_mint(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -
     mint = subparsers.add_parser(
         "mint",
         help="print an access token with any claims and header",
-        description="Print an Auth0-shaped access token; every claim and header member can be set or dropped.",
+        description="Print an Auth0-shaped access token; any claim or header member can be set or dropped.",
         epilog=_MINT_EPILOG,
         formatter_class=_FORMATTER,
     )
@@ -129,7 +132,9 @@ def _add_mint(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -
         metavar="NAME=VALUE",
         help="set a claim (repeatable); VALUE is read as JSON when it parses, else as a string",
     )
-    mint.add_argument("--drop", action="append", default=[], metavar="NAME", help="remove a claim (repeatable)")
+    mint.add_argument(
+        "--drop", action="append", default=[], metavar="NAME", help="remove a claim (repeatable)"
+    )
     mint.add_argument(
         "--header",
         action="append",
@@ -139,13 +144,21 @@ def _add_mint(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -
         help="set a header member (repeatable), VALUE as for --claim; e.g. kid=other, typ=at+jwt",
     )
     mint.add_argument(
-        "--drop-header", action="append", default=[], metavar="NAME", help="remove a header member (repeatable)"
+        "--drop-header",
+        action="append",
+        default=[],
+        metavar="NAME",
+        help="remove a header member (repeatable)",
     )
     mint.add_argument(
-        "--alg", default="RS256", help="algorithm to sign with, also the header's alg (default: RS256; HS* need --secret)"
+        "--alg",
+        default="RS256",
+        help="algorithm to sign with, also the header's alg (default: RS256; HS* need --secret)",
     )
     mint.add_argument("--secret", help="the HMAC secret for --alg HS256/HS384/HS512")
-    mint.add_argument("--server", metavar="URL", help="ask a running `fake-issuer serve` at URL (its issuer) to sign")
+    mint.add_argument(
+        "--server", metavar="URL", help="ask a running `fake-issuer serve` at URL (its issuer) to sign"
+    )
     mint.set_defaults(handler=_mint)
 
 
@@ -155,7 +168,8 @@ _SERVE_EPILOG = f"""\
 clients:
   --client ID:SECRET[:SCOPES] grants client ID (secret SECRET) the space- or comma-separated SCOPES on
   --audience, e.g. --client reader:s3cret:read:messages --client nobody:s3cret. --clients FILE reads
-  {{"apis": {{AUDIENCE: [SCOPES]}}, "clients": [{{"client_id", "client_secret", "grants": {{AUDIENCE: [SCOPES]}}}}]}}.
+  {{"apis": {{AUDIENCE: [SCOPES]}},
+   "clients": [{{"client_id", "client_secret", "grants": {{AUDIENCE: [SCOPES]}}}}]}}.
   With neither, one client: fakeClientId0123456789abcdefgh / {DEFAULT_CLIENT_SECRET}, granted {DEFAULT_SCOPE}.
 
 TLS:
@@ -173,10 +187,8 @@ def wait_for_interrupt() -> None:  # pragma: no cover - blocks until a signal; r
     """Block until Ctrl-C or SIGTERM."""
     stopped = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stopped.set())
-    try:
+    with contextlib.suppress(KeyboardInterrupt):
         stopped.wait()
-    except KeyboardInterrupt:
-        pass
 
 
 def _clients(args: argparse.Namespace) -> ClientRegistry | None:
@@ -198,7 +210,9 @@ def _serve(args: argparse.Namespace) -> int:
     if args.key_file:
         key, created = load_or_create_key_file(args.key_file)
         keys = [key]
-        print(f"{'created' if created else 'using'} signing key {key.kid} in {args.key_file}", file=sys.stderr)
+        print(
+            f"{'created' if created else 'using'} signing key {key.kid} in {args.key_file}", file=sys.stderr
+        )
     server = IssuerServer(
         host=args.host,
         port=args.port,
@@ -267,8 +281,12 @@ def _add_serve(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) 
         epilog=_SERVE_EPILOG,
         formatter_class=_FORMATTER,
     )
-    serve.add_argument("--host", default="127.0.0.1", help="address to bind (default: 127.0.0.1; keep it loopback)")
-    serve.add_argument("--port", type=int, default=0, help="port (default: 0, any free port; the URL is printed)")
+    serve.add_argument(
+        "--host", default="127.0.0.1", help="address to bind (default: 127.0.0.1; keep it loopback)"
+    )
+    serve.add_argument(
+        "--port", type=int, default=0, help="port (default: 0, any free port; the URL is printed)"
+    )
     serve.add_argument(
         "--audience", default=DEFAULT_AUDIENCE, help=f"the API identifier (default: {DEFAULT_AUDIENCE})"
     )
@@ -277,7 +295,12 @@ def _add_serve(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) 
     )
     serve.add_argument("--clients", type=Path, metavar="FILE", help="clients and grants from a JSON file")
     serve.add_argument("--tls", action="store_true", help="serve HTTPS with a fresh CA (its path is printed)")
-    serve.add_argument("--tls-dir", type=Path, metavar="DIR", help="serve HTTPS, writing ca.pem and the certificate into DIR (implies --tls)")
+    serve.add_argument(
+        "--tls-dir",
+        type=Path,
+        metavar="DIR",
+        help="serve HTTPS, writing ca.pem and the certificate into DIR (implies --tls)",
+    )
     serve.add_argument(
         "--key-file",
         type=Path,
@@ -285,7 +308,11 @@ def _add_serve(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) 
         help="publish and sign with the key in FILE, created if missing (share it with `mint --key-file`)",
     )
     serve.add_argument(
-        "--tenant", action="append", default=[], metavar="NAME", help="also serve a tenant at URL/NAME/ (repeatable)"
+        "--tenant",
+        action="append",
+        default=[],
+        metavar="NAME",
+        help="also serve a tenant at URL/NAME/ (repeatable)",
     )
     serve.set_defaults(handler=_serve)
 
@@ -295,7 +322,9 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="fake-issuer", description=__doc__.splitlines()[0])
     subparsers = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     jwks = subparsers.add_parser(
-        "jwks", help="print the issuer's public JWKS", description="Print the public JWK Set (no private members)."
+        "jwks",
+        help="print the issuer's public JWKS",
+        description="Print the public JWK Set (no private members).",
     )
     _add_issuer_options(jwks)
     jwks.set_defaults(handler=_jwks)

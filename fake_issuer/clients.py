@@ -5,19 +5,19 @@ clients with, per audience, the scopes each was granted (Auth0's "client grants"
 turns the parameters of a token request into a ``Grant`` or raises ``TokenRequestError`` carrying
 the status and the JSON body Auth0 answers with (RFC 6749 §5.2 error codes, Auth0's statuses):
 
-===============================================  ======  ========================  ============================
-situation                                        status  ``error``                 ``error_description``
-===============================================  ======  ========================  ============================
-no ``grant_type``                                400     invalid_request           Missing required parameter: grant_type
-``grant_type`` other than client_credentials     400     unsupported_grant_type    Unsupported grant type: X
-both HTTP Basic and body credentials             400     invalid_request           (RFC 6749 §2.3: one method only)
-no ``client_id``                                 401     invalid_client            Missing client_id
-unknown client, wrong or missing secret          401     access_denied             Unauthorized
-no ``audience``                                  403     access_denied             Non-global clients are not ...
-an audience no API has                           403     access_denied             Service not found: X
-an API the client has no grant for               403     access_denied             Client is not authorized ...
-a ``scope`` beyond the grant                     403     access_denied             Client has not been granted scopes: X
-===============================================  ======  ========================  ============================
+=========================================  ======  ======================  ==================================
+situation                                  status  ``error``               ``error_description``
+=========================================  ======  ======================  ==================================
+no ``grant_type``                          400     invalid_request         Missing required parameter: ...
+``grant_type`` other than the one above    400     unsupported_grant_type  Unsupported grant type: X
+HTTP Basic and body credentials together   400     invalid_request         (RFC 6749 §2.3: one method only)
+no ``client_id``                           401     invalid_client          Missing client_id
+unknown client, wrong or missing secret    401     access_denied           Unauthorized
+no ``audience``                            403     access_denied           Non-global clients are not ...
+an audience no API has                     403     access_denied           Service not found: X
+an API the client has no grant for         403     access_denied           Client is not authorized to ...
+a ``scope`` beyond the grant               403     access_denied           Client has not been granted ...
+=========================================  ======  ======================  ==================================
 
 The config file (JSON)::
 
@@ -132,11 +132,16 @@ class ClientRegistry:
             raise ValueError('"clients" must be a list')
         for entry in entries:
             if not isinstance(entry, dict) or not isinstance(entry.get("grants", {}), dict):
-                raise ValueError('each client is {"client_id", "client_secret", "grants": {audience: [scopes]}}')
+                raise ValueError(
+                    'each client is {"client_id", "client_secret", "grants": {audience: [scopes]}}'
+                )
             client_id, secret = entry.get("client_id"), entry.get("client_secret")
             if not isinstance(client_id, str) or not client_id or not isinstance(secret, str) or not secret:
                 raise ValueError("each client needs a non-empty string client_id and client_secret")
-            grants = {aud: _strings(scopes, f"{client_id} grants[{aud!r}]") for aud, scopes in entry.get("grants", {}).items()}
+            grants = {
+                aud: _strings(scopes, f"{client_id} grants[{aud!r}]")
+                for aud, scopes in entry.get("grants", {}).items()
+            }
             registry.add(Client(client_id, secret, grants))
         return registry
 
@@ -150,7 +155,7 @@ class ClientRegistry:
         return cls.from_document(document)
 
     def authorize(self, params: Mapping[str, str], basic: tuple[str, str] | None = None) -> Grant:
-        """The grant for a token request's parameters (and HTTP Basic credentials), or ``TokenRequestError``."""
+        """The grant for a token request's parameters and HTTP Basic credentials; or ``TokenRequestError``."""
         grant_type = params.get("grant_type")
         if not grant_type:
             raise TokenRequestError(400, "invalid_request", "Missing required parameter: grant_type")
@@ -159,7 +164,9 @@ class ClientRegistry:
         client = self._authenticate(params, basic)
         audience = params.get("audience")
         if not audience:
-            raise TokenRequestError(403, "access_denied", "Non-global clients are not allowed access to APIv1")
+            raise TokenRequestError(
+                403, "access_denied", "Non-global clients are not allowed access to APIv1"
+            )
         if audience not in self.apis:
             raise TokenRequestError(403, "access_denied", f"Service not found: {audience}")
         if audience not in client.grants:
@@ -177,7 +184,9 @@ class ClientRegistry:
         wanted = tuple(scope for scope in dict.fromkeys(requested.split(" ")) if scope)
         refused = [scope for scope in wanted if scope not in granted]
         if refused:
-            raise TokenRequestError(403, "access_denied", f"Client has not been granted scopes: {', '.join(refused)}")
+            raise TokenRequestError(
+                403, "access_denied", f"Client has not been granted scopes: {', '.join(refused)}"
+            )
         return Grant(client.client_id, audience, wanted or granted)
 
     def _authenticate(self, params: Mapping[str, str], basic: tuple[str, str] | None) -> Client:
@@ -185,16 +194,24 @@ class ClientRegistry:
             raise TokenRequestError(
                 400, "invalid_request", "Use one client authentication method: HTTP Basic or the request body"
             )
-        client_id, secret = basic if basic is not None else (params.get("client_id"), params.get("client_secret"))
+        client_id, secret = (
+            basic if basic is not None else (params.get("client_id"), params.get("client_secret"))
+        )
         if not client_id:
             raise TokenRequestError(401, "invalid_client", "Missing client_id")
         client = self.clients.get(client_id)
         # Compared in constant time, as a real server must, and the same answer for every failure.
-        if client is None or secret is None or not hmac.compare_digest(client.client_secret.encode(), secret.encode()):
+        if (
+            client is None
+            or secret is None
+            or not hmac.compare_digest(client.client_secret.encode(), secret.encode())
+        ):
             raise TokenRequestError(401, "access_denied", "Unauthorized")
         return client
 
 
 def default_clients(issuer: FakeIssuer) -> ClientRegistry:
-    """One client, ``issuer.client_id`` / ``DEFAULT_CLIENT_SECRET``, granted ``DEFAULT_SCOPE`` on the audience."""
-    return ClientRegistry([Client(issuer.client_id, DEFAULT_CLIENT_SECRET, {issuer.audience: (DEFAULT_SCOPE,)})])
+    """One client, ``issuer.client_id`` / ``DEFAULT_CLIENT_SECRET``, granted ``DEFAULT_SCOPE``."""
+    return ClientRegistry(
+        [Client(issuer.client_id, DEFAULT_CLIENT_SECRET, {issuer.audience: (DEFAULT_SCOPE,)})]
+    )

@@ -116,8 +116,12 @@ class IssuerServer:
         if name in self.tenants:
             raise ValueError(f"tenant {name!r} is already served")
         if name and (name.startswith(("_", ".")) or not all(c.isalnum() or c in "-_." for c in name)):
-            raise ValueError(f"a tenant name is letters, digits, '-', '_', '.', not starting with _ or .: {name!r}")
-        issuer = FakeIssuer(self.url + (f"{name}/" if name else ""), audience=audience, keys=keys, clock=self.clock)
+            raise ValueError(
+                f"a tenant name is letters, digits, '-', '_', '.', not starting with _ or .: {name!r}"
+            )
+        issuer = FakeIssuer(
+            self.url + (f"{name}/" if name else ""), audience=audience, keys=keys, clock=self.clock
+        )
         tenant = Tenant(issuer, clients if clients is not None else default_clients(issuer))
         self.tenants[name] = tenant
         return tenant
@@ -194,7 +198,9 @@ class IssuerServer:
                 return self._route(self.tenants[name], method, path.removeprefix(prefix), headers, body)
         return Reply.error(404, "not_found", f"nothing is served at {path}")
 
-    def _route(self, tenant: Tenant, method: str, route: str, headers: Mapping[str, str], body: bytes) -> Reply:
+    def _route(
+        self, tenant: Tenant, method: str, route: str, headers: Mapping[str, str], body: bytes
+    ) -> Reply:
         if route == ".well-known/jwks.json":
             return tenant.jwks() if method == "GET" else _not_allowed("GET")
         if route in _WELL_KNOWN_DISCOVERY:
@@ -273,11 +279,13 @@ class _Handler(BaseHTTPRequestHandler):
         if refused:
             # The unread body would be taken for the next request: answer, then close.
             self.close_connection = True
-            self._send(Reply.error(400, "invalid_request", f"send a Content-Length of at most {MAX_BODY_BYTES}"))
+            self._send(
+                Reply.error(400, "invalid_request", f"send a Content-Length of at most {MAX_BODY_BYTES}")
+            )
             return
         try:
             reply = app.answer(self.command, self.path, headers, body)
-        except Exception as error:  # noqa: BLE001 - a bug in the fake must show as an answer, not a hung client
+        except Exception as error:
             reply = Reply.error(500, "server_error", f"{type(error).__name__}: {error}")
         if reply.drop:
             self.close_connection = True

@@ -187,7 +187,11 @@ class Tenant:
 
     def _admin_mint(self, document: Mapping[str, object]) -> Reply:
         scope = document.get("scope", DEFAULT_SCOPE)
-        claims, header, drop = document.get("claims", {}), document.get("header", {}), document.get("drop", [])
+        claims, header, drop = (
+            document.get("claims", {}),
+            document.get("header", {}),
+            document.get("drop", []),
+        )
         if not (
             (scope is None or isinstance(scope, str))
             and isinstance(claims, dict)
@@ -196,7 +200,9 @@ class Tenant:
             and all(isinstance(name, str) for name in drop)
         ):
             return Reply.error(
-                400, "invalid_request", 'mint takes {"scope": str|null, "claims": {}, "header": {}, "drop": []}'
+                400,
+                "invalid_request",
+                'mint takes {"scope": str|null, "claims": {}, "header": {}, "drop": []}',
             )
         token = self.issuer.mint(scope=scope, claims=claims, header=header, drop=drop)
         return Reply.json(200, {"access_token": token})

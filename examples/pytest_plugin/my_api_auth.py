@@ -11,5 +11,7 @@ def verify(token: str, *, issuer: str, audience: str) -> dict[str, Any]:
     """The claims of ``token`` if its issuer's JWKS has the key that signed it; raises ``jwt`` errors."""
     keys = jwt.PyJWKClient(f"{issuer}.well-known/jwks.json", cache_keys=False)
     key = keys.get_signing_key_from_jwt(token)
-    claims: dict[str, Any] = jwt.decode(token, key.key, algorithms=["RS256"], audience=audience, issuer=issuer)
+    claims: dict[str, Any] = jwt.decode(
+        token, key.key, algorithms=["RS256"], audience=audience, issuer=issuer
+    )
     return claims

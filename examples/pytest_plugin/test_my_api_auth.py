@@ -7,10 +7,10 @@ from collections.abc import Callable
 import jwt
 import pytest
 import requests
+from my_api_auth import verify
 
 from fake_issuer import FakeIssuer
 from fake_issuer.server import IssuerServer
-from my_api_auth import verify
 
 
 def test_a_token_from_the_tenant_is_accepted(fake_issuer_server: IssuerServer) -> None:
@@ -28,13 +28,19 @@ def test_a_client_credentials_token_is_accepted(fake_issuer_server: IssuerServer
         "audience": "https://my-api.example/",
     }
     token = requests.post(issuer.token_url, json=body, timeout=5).json()["access_token"]
-    assert verify(token, issuer=issuer.issuer, audience="https://my-api.example/")["sub"] == f"{issuer.client_id}@clients"
+    assert (
+        verify(token, issuer=issuer.issuer, audience="https://my-api.example/")["sub"]
+        == f"{issuer.client_id}@clients"
+    )
 
 
 def test_a_rotated_key_is_picked_up(fake_issuer_server: IssuerServer) -> None:
     issuer = fake_issuer_server.issuer
     issuer.rotate()
-    assert verify(issuer.mint(), issuer=issuer.issuer, audience="https://my-api.example/")["iss"] == issuer.issuer
+    assert (
+        verify(issuer.mint(), issuer=issuer.issuer, audience="https://my-api.example/")["iss"]
+        == issuer.issuer
+    )
 
 
 def test_a_key_the_tenant_does_not_publish_is_refused(fake_issuer_server: IssuerServer) -> None:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import argparse
 import base64
 import json
 import runpy
@@ -60,16 +59,25 @@ def test_mint_takes_claims_and_header_from_flags(capsys: pytest.CaptureFixture[s
     token = run(
         capsys,
         "mint",
-        "--issuer", "https://other.example",
-        "--audience", API,
+        "--issuer",
+        "https://other.example",
+        "--audience",
+        API,
         "--no-scope",
-        "--claim", "exp=0",
-        "--claim", "sub=not json",
-        "--claim", 'aud=["a", "b"]',
-        "--drop", "azp",
-        "--header", "kid=someone-else",
-        "--header", "typ=at+jwt",
-        "--drop-header", "typ",
+        "--claim",
+        "exp=0",
+        "--claim",
+        "sub=not json",
+        "--claim",
+        'aud=["a", "b"]',
+        "--drop",
+        "azp",
+        "--header",
+        "kid=someone-else",
+        "--header",
+        "typ=at+jwt",
+        "--drop-header",
+        "typ",
     ).strip()
     header, payload = (json.loads(_b64(part)) for part in token.split(".")[:2])
     assert header == {"alg": "RS256", "kid": "someone-else"}
@@ -79,7 +87,9 @@ def test_mint_takes_claims_and_header_from_flags(capsys: pytest.CaptureFixture[s
 
 
 def test_mint_signs_hmac_with_a_secret(capsys: pytest.CaptureFixture[str]) -> None:
-    token = run(capsys, "mint", "--alg", "HS256", "--secret", "a-secret-that-is-long-enough-for-hs256").strip()
+    token = run(
+        capsys, "mint", "--alg", "HS256", "--secret", "a-secret-that-is-long-enough-for-hs256"
+    ).strip()
     key = OctKey.import_key(b"a-secret-that-is-long-enough-for-hs256")
     assert decoded(token, key, "HS256").header["alg"] == "HS256"
 
@@ -96,8 +106,12 @@ def test_mint_and_jwks_share_a_key_file(capsys: pytest.CaptureFixture[str], tmp_
 
 def test_mint_asks_a_running_server_to_sign(capsys: pytest.CaptureFixture[str]) -> None:
     with IssuerServer() as server:
-        token = run(capsys, "mint", "--server", server.url, "--no-scope", "--claim", "sub=me", "--drop", "gty").strip()
-        claims = decoded(token, KeySet.import_key_set(server.issuer.jwks())).claims
+        token = run(
+            capsys, "mint", "--server", server.url, "--no-scope", "--claim", "sub=me", "--drop", "gty"
+        ).strip()
+        claims = decoded(
+            token, KeySet.import_key_set(requests.get(server.issuer.jwks_url, timeout=5).json())
+        ).claims
     assert claims["iss"] == server.url
     assert claims["sub"] == "me"
     assert "scope" not in claims and "gty" not in claims
@@ -108,7 +122,9 @@ def test_mint_reports_a_server_that_refuses(capsys: pytest.CaptureFixture[str]) 
         cli.main(["mint", "--server", f"{server.url}nobody/"])
 
 
-@pytest.mark.parametrize("extra", [["--alg", "HS256"], ["--secret", "x"], ["--drop-header", "typ"], ["--key-file", "k"]])
+@pytest.mark.parametrize(
+    "extra", [["--alg", "HS256"], ["--secret", "x"], ["--drop-header", "typ"], ["--key-file", "k"]]
+)
 def test_mint_server_refuses_options_it_cannot_honour(extra: list[str]) -> None:
     with pytest.raises(SystemExit, match="--server takes only"):
         cli.main(["mint", "--server", "http://127.0.0.1:9/", *extra])
@@ -127,11 +143,29 @@ def test_assignments_need_a_name_and_a_value(assignment: str, capsys: pytest.Cap
     [
         ([], ["jwks", "mint", "serve"]),
         (["jwks"], ["--issuer", "--audience", "--key-file"]),
-        (["mint"], ["--claim", "--drop", "--header", "--drop-header", "--alg", "--secret", "--server", "examples:"]),
-        (["serve"], ["--port", "--client", "--clients", "--tls", "--tls-dir", "--key-file", "--tenant", "REQUESTS_CA_BUNDLE", "_admin/faults"]),
+        (
+            ["mint"],
+            ["--claim", "--drop", "--header", "--drop-header", "--alg", "--secret", "--server", "examples:"],
+        ),
+        (
+            ["serve"],
+            [
+                "--port",
+                "--client",
+                "--clients",
+                "--tls",
+                "--tls-dir",
+                "--key-file",
+                "--tenant",
+                "REQUESTS_CA_BUNDLE",
+                "_admin/faults",
+            ],
+        ),
     ],
 )
-def test_help_is_complete(capsys: pytest.CaptureFixture[str], command: list[str], mentions: list[str]) -> None:
+def test_help_is_complete(
+    capsys: pytest.CaptureFixture[str], command: list[str], mentions: list[str]
+) -> None:
     with pytest.raises(SystemExit) as exited:
         cli.main([*command, "--help"])
     assert exited.value.code == 0
@@ -140,7 +174,9 @@ def test_help_is_complete(capsys: pytest.CaptureFixture[str], command: list[str]
         assert mention in text
 
 
-def test_python_dash_m_runs_the_cli(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
+def test_python_dash_m_runs_the_cli(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setattr(sys, "argv", ["fake_issuer", "jwks"])
     with pytest.raises(SystemExit) as exited:
         runpy.run_path(str(Path(cli.__file__).with_name("__main__.py")), run_name="__main__")
@@ -182,11 +218,26 @@ def test_serve_prints_urls_env_and_a_curl_that_works(
         assert f"AUTH0_ISSUER={issuer} AUTH0_AUDIENCE={API} python manage.py runserver" in lines
         curl = lines[-1]
         body = json.loads(curl.split(" -d ")[1].strip("'"))
-        assert body == {"grant_type": "client_credentials", "client_id": "reader", "client_secret": "s3cret", "audience": API}
+        assert body == {
+            "grant_type": "client_credentials",
+            "client_id": "reader",
+            "client_secret": "s3cret",
+            "audience": API,
+        }
         response = requests.post(f"{issuer}oauth/token", json=body, timeout=5)
         assert response.json()["scope"] == "read:messages"
 
-    serve(capsys, monkeypatch, "--audience", API, "--client", "reader:s3cret:read:messages", "--client", "nobody:n", check=check)
+    serve(
+        capsys,
+        monkeypatch,
+        "--audience",
+        API,
+        "--client",
+        "reader:s3cret:read:messages",
+        "--client",
+        "nobody:n",
+        check=check,
+    )
     assert "POST /oauth/token" in capsys.readouterr().err  # the access log
 
 
@@ -198,7 +249,8 @@ def test_serve_with_tls_prints_the_ca_and_auth0_domain(
         assert issuer.startswith("https://127.0.0.1:")
         assert ca == str(tmp_path / "tls" / "ca.pem")
         domain = issuer.removeprefix("https://").rstrip("/")
-        assert f"AUTH0_DOMAIN={domain} REQUESTS_CA_BUNDLE={ca} AUTH0_AUDIENCE={DEFAULT_AUDIENCE} python manage.py runserver" in lines
+        env = f"AUTH0_DOMAIN={domain} REQUESTS_CA_BUNDLE={ca} AUTH0_AUDIENCE={DEFAULT_AUDIENCE}"
+        assert f"{env} python manage.py runserver" in lines
         assert f"curl --cacert {ca} -s {issuer}oauth/token" in lines[-1]
         assert requests.get(banner["JWKS"], verify=ca, timeout=5).status_code == 200
 
@@ -206,7 +258,9 @@ def test_serve_with_tls_prints_the_ca_and_auth0_domain(
     assert (tmp_path / "tls" / "ca.pem").exists()  # a directory the user chose is the user's
 
 
-def test_serve_tls_in_a_temporary_directory(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
+def test_serve_tls_in_a_temporary_directory(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
     seen = serve(capsys, monkeypatch, "--tls")
     ca = Path(str(seen["banner"]["CA certificate"]))  # type: ignore[index]
     assert ca.name == "ca.pem"
@@ -217,7 +271,11 @@ def test_serve_reads_clients_from_a_file_and_serves_more_tenants(
     capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
     config = tmp_path / "clients.json"
-    config.write_text(json.dumps({"clients": [{"client_id": "m2m", "client_secret": "x", "grants": {API: ["read:messages"]}}]}))
+    config.write_text(
+        json.dumps(
+            {"clients": [{"client_id": "m2m", "client_secret": "x", "grants": {API: ["read:messages"]}}]}
+        )
+    )
 
     def check(banner: dict[str, str], lines: list[str]) -> None:
         # m2m is granted on API, not on the default audience the banner describes
@@ -227,10 +285,22 @@ def test_serve_reads_clients_from_a_file_and_serves_more_tenants(
         response = requests.post(f"{banner['tenant']}oauth/token", json=body, timeout=5)
         assert response.json()["scope"] == "read:messages"
 
-    serve(capsys, monkeypatch, "--clients", str(config), "--client", "extra:y", "--tenant", "second", check=check)
+    serve(
+        capsys,
+        monkeypatch,
+        "--clients",
+        str(config),
+        "--client",
+        "extra:y",
+        "--tenant",
+        "second",
+        check=check,
+    )
 
 
-def test_serve_without_clients_prints_no_curl(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+def test_serve_without_clients_prints_no_curl(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
     config = tmp_path / "clients.json"
     config.write_text("{}")
     seen = serve(capsys, monkeypatch, "--clients", str(config))
@@ -239,7 +309,9 @@ def test_serve_without_clients_prints_no_curl(capsys: pytest.CaptureFixture[str]
 
 
 @pytest.mark.parametrize("argv", [["--client", "no-secret"], ["--clients", "missing.json"]])
-def test_serve_refuses_bad_client_config(argv: list[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_serve_refuses_bad_client_config(
+    argv: list[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.chdir(tmp_path)
     with pytest.raises(SystemExit, match="fake-issuer serve"):
         cli.main(["serve", *argv])
@@ -255,7 +327,9 @@ def test_serve_and_mint_share_a_key_file(
         token = run(capsys, "mint", "--key-file", str(key_file), "--issuer", banner["issuer"])
         assert decoded(token.strip(), KeySet.import_key_set(jwks)).claims["iss"] == banner["issuer"]
 
-    assert "created signing key" in str(serve(capsys, monkeypatch, "--key-file", str(key_file), check=check)["err"])
+    assert "created signing key" in str(
+        serve(capsys, monkeypatch, "--key-file", str(key_file), check=check)["err"]
+    )
     again = serve(capsys, monkeypatch, "--key-file", str(key_file))
     assert f"using signing key {read_key_file(key_file).kid}" in str(again["err"])
 
@@ -279,13 +353,3 @@ def test_a_file_that_is_not_a_key_says_so(tmp_path: Path, content: str) -> None:
     path.write_text(content)
     with pytest.raises(ValueError, match="is not a key file"):
         read_key_file(path)
-
-
-def add_command(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    """A subcommand contributed the way COMMAND_MODULES' modules contribute theirs."""
-    subparsers.add_parser("hello", help="say hello").set_defaults(handler=lambda args: 7)
-
-
-def test_command_modules_contribute_subcommands(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(cli, "COMMAND_MODULES", (__name__,))
-    assert cli.main(["hello"]) == 7

@@ -48,7 +48,9 @@ def test_the_fixtures_are_documented(pytester: pytest.Pytester) -> None:
 
 def test_ini_options_set_the_issuer_and_audience(pytester: pytest.Pytester) -> None:
     pytester.makeconftest('pytest_plugins = ["fake_issuer.plugin"]')
-    pytester.makeini("[pytest]\nfake_issuer_url = https://tenant.example\nfake_issuer_audience = urn:my-api\n")
+    pytester.makeini(
+        "[pytest]\nfake_issuer_url = https://tenant.example\nfake_issuer_audience = urn:my-api\n"
+    )
     pytester.makepyfile(
         """
         def test_configured(fake_issuer, fake_issuer_server):

@@ -36,10 +36,18 @@ def registry() -> ClientRegistry:
 
 def request(client_id: str = "reader", secret: str = "reader-secret", **extra: str) -> dict[str, str]:
     """A well-formed client-credentials request for API."""
-    return {"grant_type": "client_credentials", "client_id": client_id, "client_secret": secret, "audience": API, **extra}
+    return {
+        "grant_type": "client_credentials",
+        "client_id": client_id,
+        "client_secret": secret,
+        "audience": API,
+        **extra,
+    }
 
 
-def refusal(registry: ClientRegistry, params: dict[str, str], basic: tuple[str, str] | None = None) -> tuple[int, str, str]:
+def refusal(
+    registry: ClientRegistry, params: dict[str, str], basic: tuple[str, str] | None = None
+) -> tuple[int, str, str]:
     """The (status, error, description) the registry refuses ``params`` with."""
     with pytest.raises(TokenRequestError) as caught:
         registry.authorize(params, basic)
@@ -77,24 +85,40 @@ def test_http_basic_credentials_authenticate(registry: ClientRegistry) -> None:
 @pytest.mark.parametrize(
     ("params", "expected"),
     [
-        ({"client_id": "reader", "client_secret": "reader-secret", "audience": API},
-         (400, "invalid_request", "Missing required parameter: grant_type")),
+        (
+            {"client_id": "reader", "client_secret": "reader-secret", "audience": API},
+            (400, "invalid_request", "Missing required parameter: grant_type"),
+        ),
         (request(grant_type="password"), (400, "unsupported_grant_type", "Unsupported grant type: password")),
-        (request(grant_type="authorization_code"),
-         (400, "unsupported_grant_type", "Unsupported grant type: authorization_code")),
+        (
+            request(grant_type="authorization_code"),
+            (400, "unsupported_grant_type", "Unsupported grant type: authorization_code"),
+        ),
         ({"grant_type": "client_credentials", "audience": API}, (401, "invalid_client", "Missing client_id")),
         (request("nobody"), (401, "access_denied", "Unauthorized")),
         (request(secret="wrong"), (401, "access_denied", "Unauthorized")),
-        ({"grant_type": "client_credentials", "client_id": "reader", "audience": API},
-         (401, "access_denied", "Unauthorized")),
+        (
+            {"grant_type": "client_credentials", "client_id": "reader", "audience": API},
+            (401, "access_denied", "Unauthorized"),
+        ),
         (request(audience=""), (403, "access_denied", "Non-global clients are not allowed access to APIv1")),
-        (request(audience="https://unknown.example/"),
-         (403, "access_denied", "Service not found: https://unknown.example/")),
-        (request("elsewhere", "elsewhere-secret"),
-         (403, "access_denied",
-          f'Client is not authorized to access "{API}". You need to create a "client-grant" associated to this API.')),
-        (request(scope="read:messages admin delete"),
-         (403, "access_denied", "Client has not been granted scopes: admin, delete")),
+        (
+            request(audience="https://unknown.example/"),
+            (403, "access_denied", "Service not found: https://unknown.example/"),
+        ),
+        (
+            request("elsewhere", "elsewhere-secret"),
+            (
+                403,
+                "access_denied",
+                f'Client is not authorized to access "{API}". '
+                'You need to create a "client-grant" associated to this API.',
+            ),
+        ),
+        (
+            request(scope="read:messages admin delete"),
+            (403, "access_denied", "Client has not been granted scopes: admin, delete"),
+        ),
     ],
 )
 def test_refusals_have_auth0s_status_and_error(
@@ -129,7 +153,11 @@ def test_token_request_error_reads_well() -> None:
 )
 def test_client_specs_grant_scopes_on_the_audience(spec: str, scopes: tuple[str, ...]) -> None:
     client = parse_client_spec(spec, API)
-    assert (client.client_id, client.client_secret, dict(client.grants)) == ("reader", "s3cret", {API: scopes})
+    assert (client.client_id, client.client_secret, dict(client.grants)) == (
+        "reader",
+        "s3cret",
+        {API: scopes},
+    )
 
 
 @pytest.mark.parametrize("spec", ["reader", "reader:", ":s3cret", ""])
@@ -185,7 +213,7 @@ def test_the_config_file_defines_apis_clients_and_grants(tmp_path: Path) -> None
 def test_a_config_file_that_is_not_json_names_itself(tmp_path: Path) -> None:
     path = tmp_path / "clients.json"
     path.write_text("{not json")
-    with pytest.raises(ValueError, match="clients.json: not JSON"):
+    with pytest.raises(ValueError, match=r"clients\.json: not JSON"):
         ClientRegistry.from_file(path)
 
 

@@ -28,7 +28,11 @@ from tests.endpoints import MESSAGES, PRIVATE, PUBLIC, SCOPED
 
 API = "https://apiexample.e2e/api"
 ROOT = Path(__file__).resolve().parents[2]
-CLIENT_SPECS = ["reader:reader-secret:read:messages", "writer:writer-secret:write:messages", "nobody:nobody-secret"]
+CLIENT_SPECS = [
+    "reader:reader-secret:read:messages",
+    "writer:writer-secret:write:messages",
+    "nobody:nobody-secret",
+]
 #: Client -> (status on /api/private, status on /api/private-scoped).
 EXPECTED = {"reader": (200, 200), "writer": (200, 403), "nobody": (200, 403)}
 
@@ -47,7 +51,9 @@ def client_credentials(token_url: str, client: str, verify: str) -> str:
     return token
 
 
-def test_in_process_api_trusts_the_https_tenant_named_by_auth0_domain(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_in_process_api_trusts_the_https_tenant_named_by_auth0_domain(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
     registry = ClientRegistry(
         [
             FakeClient("reader", "reader-secret", {API: ("read:messages",)}),
@@ -81,7 +87,9 @@ def fake_tenant_process() -> Iterator[tuple[str, str, subprocess.Popen[str]]]:
     command = [sys.executable, "-m", "fake_issuer", "serve", "--tls", "--audience", API]
     for spec in CLIENT_SPECS:
         command += ["--client", spec]
-    process = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+    process = subprocess.Popen(
+        command, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True
+    )
     assert process.stdout is not None
     banner: dict[str, str] = {}
     for line in process.stdout:

@@ -28,6 +28,11 @@ def kids(server: IssuerServer) -> list[str]:
     return [jwk["kid"] for jwk in requests.get(server.issuer.jwks_url, timeout=5).json()["keys"]]
 
 
+def served_keys(server: IssuerServer) -> KeySet:
+    """The key set the server's JWKS endpoint publishes now."""
+    return KeySet.import_key_set(requests.get(server.issuer.jwks_url, timeout=5).json())
+
+
 def admin(server: IssuerServer, method: str, action: str, document: object = None) -> requests.Response:
     """An admin call on the root tenant."""
     return requests.request(method, f"{server.url}_admin/{action}", json=document, timeout=5)
@@ -65,7 +70,7 @@ def test_admin_rotate_publishes_and_signs_with_a_new_key(server: IssuerServer) -
     assert response.json()["keys"] == server.issuer.jwks()["keys"]
     assert kids(server) == [kid]
     token = get_token(server).json()["access_token"]
-    assert jwt.decode(token, KeySet.import_key_set(server.issuer.jwks()), algorithms=["RS256"]).header["kid"] == kid
+    assert jwt.decode(token, served_keys(server), algorithms=["RS256"]).header["kid"] == kid
 
 
 def test_admin_adds_and_removes_keys(server: IssuerServer) -> None:
@@ -81,9 +86,14 @@ def test_admin_adds_and_removes_keys(server: IssuerServer) -> None:
 
 
 def test_admin_mint_signs_with_the_served_key(server: IssuerServer) -> None:
-    response = admin(server, "POST", "mint", {"scope": None, "claims": {"sub": "me"}, "header": {"typ": "at+jwt"}, "drop": ["azp"]})
+    response = admin(
+        server,
+        "POST",
+        "mint",
+        {"scope": None, "claims": {"sub": "me"}, "header": {"typ": "at+jwt"}, "drop": ["azp"]},
+    )
     assert response.status_code == 200
-    decoded = jwt.decode(response.json()["access_token"], KeySet.import_key_set(server.issuer.jwks()), algorithms=["RS256"])
+    decoded = jwt.decode(response.json()["access_token"], served_keys(server), algorithms=["RS256"])
     assert decoded.header["typ"] == "at+jwt"
     assert decoded.claims["sub"] == "me"
     assert "scope" not in decoded.claims
@@ -93,7 +103,7 @@ def test_admin_mint_signs_with_the_served_key(server: IssuerServer) -> None:
 
 def test_admin_mint_defaults_to_a_valid_token(server: IssuerServer) -> None:
     token = admin(server, "POST", "mint").json()["access_token"]
-    claims = jwt.decode(token, KeySet.import_key_set(server.issuer.jwks()), algorithms=["RS256"]).claims
+    claims = jwt.decode(token, served_keys(server), algorithms=["RS256"]).claims
     assert claims["scope"] == "read:messages"
 
 
@@ -144,7 +154,10 @@ def test_garbage_fault_is_html(server: IssuerServer) -> None:
         response.json()
 
 
-@pytest.mark.parametrize(("endpoint", "path", "empty"), [("jwks", ".well-known/jwks.json", {"keys": []}), ("discovery", ".well-known/openid-configuration", {})])
+@pytest.mark.parametrize(
+    ("endpoint", "path", "empty"),
+    [("jwks", ".well-known/jwks.json", {"keys": []}), ("discovery", ".well-known/openid-configuration", {})],
+)
 def test_empty_fault(server: IssuerServer, endpoint: str, path: str, empty: object) -> None:
     server.fail("empty", endpoint)  # type: ignore[arg-type]
     assert requests.get(server.url + path, timeout=5).json() == empty
@@ -178,7 +191,9 @@ def test_stopping_releases_held_requests() -> None:
     server = IssuerServer().start()
     server.fail("slow")
     answers: list[int] = []
-    client = threading.Thread(target=lambda: answers.append(requests.get(server.issuer.jwks_url, timeout=30).status_code))
+    client = threading.Thread(
+        target=lambda: answers.append(requests.get(server.issuer.jwks_url, timeout=30).status_code)
+    )
     client.start()
     server.take_request()
     server.stop()
@@ -196,7 +211,9 @@ def test_admin_injects_and_heals_faults(server: IssuerServer) -> None:
     response = admin(server, "POST", "faults", {"fault": "status", "endpoint": "discovery"})
     assert response.json() == {"faults": {"discovery": "status"}}
     assert requests.get(f"{server.url}.well-known/openid-configuration", timeout=5).status_code == 500
-    assert admin(server, "POST", "faults", {"fault": "garbage"}).json() == {"faults": {"discovery": "status", "jwks": "garbage"}}
+    assert admin(server, "POST", "faults", {"fault": "garbage"}).json() == {
+        "faults": {"discovery": "status", "jwks": "garbage"}
+    }
     assert admin(server, "DELETE", "faults").json() == {"faults": {}}
     assert requests.get(server.issuer.jwks_url, timeout=5).status_code == 200
 
@@ -225,5 +242,8 @@ def test_tenant_repr_and_reply_defaults() -> None:
     with IssuerServer() as server:
         tenant: Tenant = server.tenant
         server.fail("empty")
-        assert repr(tenant) == f"<Tenant {server.url} clients=['{DEFAULT_CLIENT_ID}'] faults={{'jwks': 'empty'}}>"
+        assert (
+            repr(tenant)
+            == f"<Tenant {server.url} clients=['{DEFAULT_CLIENT_ID}'] faults={{'jwks': 'empty'}}>"
+        )
     assert Reply(204) == Reply(204, b"", {}, False)

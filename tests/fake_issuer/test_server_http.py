@@ -17,13 +17,19 @@ from fake_issuer.issuer import DEFAULT_AUDIENCE, DEFAULT_CLIENT_ID, DEFAULT_SCOP
 from fake_issuer.server import MAX_BODY_BYTES, IssuerServer
 
 API = "https://api.example/"
-CLIENTS = {"reader": ("read:messages",), "writer": ("write:messages",), "both": ("read:messages", "write:messages")}
+CLIENTS = {
+    "reader": ("read:messages",),
+    "writer": ("write:messages",),
+    "both": ("read:messages", "write:messages"),
+}
 
 
 @pytest.fixture
 def server() -> Iterator[IssuerServer]:
     """A running server whose root tenant knows three clients on API, with a fixed clock."""
-    registry = ClientRegistry([Client(name, f"{name}-secret", {API: scopes}) for name, scopes in CLIENTS.items()])
+    registry = ClientRegistry(
+        [Client(name, f"{name}-secret", {API: scopes}) for name, scopes in CLIENTS.items()]
+    )
     with IssuerServer(audience=API, clients=registry, clock=lambda: 1_700_000_000.0) as running:
         yield running
 
@@ -77,7 +83,11 @@ def test_a_json_token_request_gets_auth0s_response(server: IssuerServer) -> None
     assert response.headers["Cache-Control"] == "no-store"
     body = response.json()
     assert set(body) == {"access_token", "token_type", "expires_in", "scope"}
-    assert (body["token_type"], body["expires_in"], body["scope"]) == ("Bearer", 86400, "read:messages write:messages")
+    assert (body["token_type"], body["expires_in"], body["scope"]) == (
+        "Bearer",
+        86400,
+        "read:messages write:messages",
+    )
     claims = verified_claims(server, body["access_token"])
     assert claims == {
         "iss": server.url,
@@ -92,7 +102,9 @@ def test_a_json_token_request_gets_auth0s_response(server: IssuerServer) -> None
 
 
 def test_a_form_token_request_with_a_scope_subset(server: IssuerServer) -> None:
-    response = requests.post(server.issuer.token_url, data=token_request("both", scope="write:messages"), timeout=5)
+    response = requests.post(
+        server.issuer.token_url, data=token_request("both", scope="write:messages"), timeout=5
+    )
     assert response.status_code == 200
     assert response.json()["scope"] == "write:messages"
     assert verified_claims(server, response.json()["access_token"])["scope"] == "write:messages"
@@ -152,15 +164,25 @@ def test_refused_token_requests_are_auth0_json_errors(
         ("text/plain", b"grant_type=client_credentials", "Content-Type must be"),
         ("application/json", b"{not json", "Expecting property name"),
         ("application/json", b'["grant_type"]', "must be an object"),
-        ("application/json", b'{"grant_type": "client_credentials", "client_id": 7}', "must be strings: client_id"),
+        (
+            "application/json",
+            b'{"grant_type": "client_credentials", "client_id": 7}',
+            "must be strings: client_id",
+        ),
         ("application/json", b"\xff\xfe", "can't decode"),
-        ("application/x-www-form-urlencoded", b"client_id=a&client_id=b&scope=x&scope=y", "repeated parameters: client_id, scope"),
+        (
+            "application/x-www-form-urlencoded",
+            b"client_id=a&client_id=b&scope=x&scope=y",
+            "repeated parameters: client_id, scope",
+        ),
     ],
 )
 def test_unreadable_token_requests_are_invalid_request(
     server: IssuerServer, content_type: str, body: bytes, description: str
 ) -> None:
-    response = requests.post(server.issuer.token_url, data=body, headers={"Content-Type": content_type}, timeout=5)
+    response = requests.post(
+        server.issuer.token_url, data=body, headers={"Content-Type": content_type}, timeout=5
+    )
     assert response.status_code == 400
     assert response.json()["error"] == "invalid_request"
     assert description in response.json()["error_description"]
@@ -172,10 +194,19 @@ def test_json_nulls_count_as_absent(server: IssuerServer) -> None:
     assert response.json()["scope"] == "read:messages"
 
 
-@pytest.mark.parametrize("credentials", ["Basic !!!", "Basic " + base64.b64encode(b"no-colon").decode(), "Basic " + base64.b64encode(b"\xff:x").decode()])
+@pytest.mark.parametrize(
+    "credentials",
+    [
+        "Basic !!!",
+        "Basic " + base64.b64encode(b"no-colon").decode(),
+        "Basic " + base64.b64encode(b"\xff:x").decode(),
+    ],
+)
 def test_malformed_basic_credentials_are_invalid_client(server: IssuerServer, credentials: str) -> None:
     body = {"grant_type": "client_credentials", "audience": API}
-    response = requests.post(server.issuer.token_url, data=body, headers={"Authorization": credentials}, timeout=5)
+    response = requests.post(
+        server.issuer.token_url, data=body, headers={"Authorization": credentials}, timeout=5
+    )
     assert response.status_code == 401
     assert response.json()["error"] == "invalid_client"
 
@@ -196,7 +227,10 @@ def test_basic_credentials_are_form_decoded(server: IssuerServer) -> None:
 
 def test_another_authorization_scheme_is_not_client_authentication(server: IssuerServer) -> None:
     response = requests.post(
-        server.issuer.token_url, json=token_request("reader"), headers={"Authorization": "Bearer x"}, timeout=5
+        server.issuer.token_url,
+        json=token_request("reader"),
+        headers={"Authorization": "Bearer x"},
+        timeout=5,
     )
     assert response.status_code == 200
 
@@ -217,7 +251,9 @@ def test_wrong_methods_are_405_with_allow(server: IssuerServer, method: str, pat
     assert response.json()["error"] == "method_not_allowed"
 
 
-@pytest.mark.parametrize("path", ["", "favicon.ico", "nobody/.well-known/jwks.json", ".well-known/jwks.json/x"])
+@pytest.mark.parametrize(
+    "path", ["", "favicon.ico", "nobody/.well-known/jwks.json", ".well-known/jwks.json/x"]
+)
 def test_unknown_paths_are_json_404(server: IssuerServer, path: str) -> None:
     response = requests.get(server.url + path, timeout=5)
     assert response.status_code == 404
@@ -229,7 +265,11 @@ def test_a_query_string_does_not_change_the_route(server: IssuerServer) -> None:
 
 
 def test_requests_without_a_usable_length_are_refused_unread(server: IssuerServer) -> None:
-    for headers in ({"Content-Length": str(MAX_BODY_BYTES + 1)}, {"Content-Length": "x"}, {"Transfer-Encoding": "chunked"}):
+    for headers in (
+        {"Content-Length": str(MAX_BODY_BYTES + 1)},
+        {"Content-Length": "x"},
+        {"Transfer-Encoding": "chunked"},
+    ):
         connection = http.client.HTTPConnection("127.0.0.1", server.port, timeout=5)
         connection.putrequest("POST", "/oauth/token")
         for name, value in headers.items():
@@ -246,7 +286,12 @@ def test_every_request_is_recorded_in_order(server: IssuerServer) -> None:
     requests.get(server.issuer.jwks_url, timeout=5)
     requests.post(server.issuer.token_url, json=token_request("reader"), timeout=5)
     first, second = server.take_request(), server.take_request()
-    assert (first.method, first.path, first.time, first.body) == ("GET", "/.well-known/jwks.json", 1_700_000_000.0, b"")
+    assert (first.method, first.path, first.time, first.body) == (
+        "GET",
+        "/.well-known/jwks.json",
+        1_700_000_000.0,
+        b"",
+    )
     assert (second.method, second.path) == ("POST", "/oauth/token")
     assert json.loads(second.body) == token_request("reader")
     assert second.headers["Content-Type"] == "application/json"
@@ -296,7 +341,9 @@ def test_tenant_names_cannot_collide_with_routes(server: IssuerServer, name: str
         server.add_tenant(name)
 
 
-def test_an_unexpected_error_is_a_json_500_not_a_hang(server: IssuerServer, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_an_unexpected_error_is_a_json_500_not_a_hang(
+    server: IssuerServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
     def broken() -> None:
         raise RuntimeError("bug")
 
@@ -343,7 +390,9 @@ def test_a_target_outside_every_tenant_is_404(server: IssuerServer) -> None:
     assert json.loads(reply.body)["error"] == "not_found"
 
 
-def test_plumbing_errors_other_than_io_are_reported(server: IssuerServer, capsys: pytest.CaptureFixture[str]) -> None:
+def test_plumbing_errors_other_than_io_are_reported(
+    server: IssuerServer, capsys: pytest.CaptureFixture[str]
+) -> None:
     try:
         raise ValueError("plumbing bug")
     except ValueError:

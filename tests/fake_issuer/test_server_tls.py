@@ -26,7 +26,10 @@ def test_the_ca_signs_a_loopback_server_certificate() -> None:
     leaf.verify_directly_issued_by(ca)
     names = leaf.extensions.get_extension_for_class(x509.SubjectAlternativeName).value
     assert names.get_values_for_type(x509.DNSName) == ["localhost"]
-    assert names.get_values_for_type(x509.IPAddress) == [ipaddress.ip_address("127.0.0.1"), ipaddress.ip_address("::1")]
+    assert names.get_values_for_type(x509.IPAddress) == [
+        ipaddress.ip_address("127.0.0.1"),
+        ipaddress.ip_address("::1"),
+    ]
 
 
 def test_files_are_written_with_a_private_key_only_the_owner_reads(tmp_path: Path) -> None:
@@ -57,7 +60,9 @@ def test_pyjwt_over_urllib_verifies_a_token_from_the_https_server() -> None:
         client = pyjwt.PyJWKClient(server.issuer.jwks_url, ssl_context=context)
         token = server.issuer.mint()
         key = client.get_signing_key_from_jwt(token)
-        claims = pyjwt.decode(token, key.key, algorithms=["RS256"], audience=server.issuer.audience, issuer=server.url)
+        claims = pyjwt.decode(
+            token, key.key, algorithms=["RS256"], audience=server.issuer.audience, issuer=server.url
+        )
         assert claims["scope"] == "read:messages"
 
 
