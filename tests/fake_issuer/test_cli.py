@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import dataclasses
 import json
 import runpy
 import stat
@@ -11,13 +12,18 @@ from pathlib import Path
 
 import pytest
 import requests
+from django.test import Client, override_settings
 from joserfc import jwt
 from joserfc.jwk import KeySet, OctKey
 
+from apiexample.auth import require_auth
+from apiexample.config import load_config
+from apiexample.dev_issuer import dev_issuer
 from fake_issuer import cli
 from fake_issuer.issuer import DEFAULT_AUDIENCE, DEFAULT_ISSUER
 from fake_issuer.keyfile import load_or_create_key_file, read_key_file
 from fake_issuer.server import IssuerServer
+from tests.endpoints import SCOPED
 
 API = "https://cli.example/api"
 
@@ -353,3 +359,28 @@ def test_a_file_that_is_not_a_key_says_so(tmp_path: Path, content: str) -> None:
     path.write_text(content)
     with pytest.raises(ValueError, match="is not a key file"):
         read_key_file(path)
+
+
+def test_mint_with_the_dev_issuers_key_file_passes_the_dev_api(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    config = dataclasses.replace(load_config({}, debug=True), dev_key_file=tmp_path / "dev-key.json")
+    try:
+        with override_settings(AUTH0=config):
+            dev_issuer(config)  # what runserver does first: create the key file
+            token = run(
+                capsys,
+                "mint",
+                *(
+                    "--key-file",
+                    str(config.dev_key_file),
+                    "--issuer",
+                    config.issuer,
+                    "--audience",
+                    config.audience,
+                ),
+            ).strip()
+            response = Client().get(SCOPED, HTTP_AUTHORIZATION=f"Bearer {token}")
+            assert response.status_code == 200
+    finally:
+        require_auth.reset()
