@@ -19,7 +19,7 @@ from joserfc.jwk import KeySet, OctKey
 from apiexample.auth import require_auth
 from apiexample.config import load_config
 from apiexample.dev_issuer import dev_issuer
-from fake_issuer import cli
+from fake_issuer import cli, serving
 from fake_issuer.issuer import DEFAULT_AUDIENCE, DEFAULT_ISSUER
 from fake_issuer.keyfile import load_or_create_key_file, read_key_file
 from fake_issuer.server import IssuerServer
@@ -207,7 +207,7 @@ def serve(
         if callable(check):
             check(banner, lines)
 
-    monkeypatch.setattr(cli, "wait_for_interrupt", while_serving)
+    monkeypatch.setattr(serving, "wait_for_interrupt", while_serving)
     assert cli.main(["serve", *argv]) == 0
     return seen
 
@@ -384,3 +384,29 @@ def test_mint_with_the_dev_issuers_key_file_passes_the_dev_api(
             assert response.status_code == 200
     finally:
         require_auth.reset()
+
+
+@pytest.mark.parametrize(
+    ("host", "loopback"),
+    [
+        ("127.0.0.1", True),
+        ("127.1.2.3", True),
+        ("::1", True),
+        ("localhost", True),
+        ("0.0.0.0", False),
+        ("example.com", False),
+    ],
+)
+def test_loopback_hosts(host: str, loopback: bool) -> None:
+    assert serving._is_loopback(host) is loopback
+
+
+def test_serve_warns_when_bound_beyond_loopback(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Binding a real public address in a test would expose a minting server: pretend instead.
+    assert "is not loopback" not in str(serve(capsys, monkeypatch)["err"])
+    monkeypatch.setattr(serving, "_is_loopback", lambda host: False)
+    assert "127.0.0.1 is not loopback; anyone who can reach it can mint tokens" in str(
+        serve(capsys, monkeypatch)["err"]
+    )
