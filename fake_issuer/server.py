@@ -69,6 +69,7 @@ class IssuerServer:
         host: str = "127.0.0.1",
         port: int = 0,
         tls: bool | TLSFiles = False,
+        issuer: str | None = None,
         audience: str = DEFAULT_AUDIENCE,
         clients: ClientRegistry | None = None,
         keys: int | Sequence[SigningKey] = 1,
@@ -87,7 +88,9 @@ class IssuerServer:
         scheme = "https" if self.tls else "http"
         self.url = f"{scheme}://{f'[{host}]' if ':' in host else host}:{self.port}/"
         self.tenants: dict[str, Tenant] = {}
-        #: The root tenant, whose issuer is ``url``.
+        # Another issuer than the server's own URL: behind a proxy, or to test an issuer mismatch.
+        self._root_issuer = issuer
+        #: The root tenant, whose issuer is ``url`` unless ``issuer`` says otherwise.
         self.tenant = self.add_tenant("", audience=audience, clients=clients, keys=keys)
 
     def __repr__(self) -> str:
@@ -119,9 +122,8 @@ class IssuerServer:
             raise ValueError(
                 f"a tenant name is letters, digits, '-', '_', '.', not starting with _ or .: {name!r}"
             )
-        issuer = FakeIssuer(
-            self.url + (f"{name}/" if name else ""), audience=audience, keys=keys, clock=self.clock
-        )
+        url = self.url + f"{name}/" if name else self._root_issuer or self.url
+        issuer = FakeIssuer(url, audience=audience, keys=keys, clock=self.clock)
         tenant = Tenant(issuer, clients if clients is not None else default_clients(issuer))
         self.tenants[name] = tenant
         return tenant

@@ -89,6 +89,7 @@ def _serve(args: argparse.Namespace) -> int:
         host=args.host,
         port=args.port,
         tls=tls,
+        issuer=args.issuer,
         audience=args.audience,
         clients=clients,
         keys=keys,
@@ -119,13 +120,13 @@ def banner(server: IssuerServer) -> str:
         f"  clients         {grants or 'none'}",
         *(f"  tenant          {t.issuer.issuer}" for name, t in server.tenants.items() if name),
     ]
-    cacert = ""
+    cacert, env = "", f"AUTH0_ISSUER={issuer.issuer}"
     if server.ca_path is not None:
         lines.append(f"  CA certificate  {server.ca_path}")
         cacert = f" --cacert {server.ca_path}"
-        env = f"AUTH0_DOMAIN={server.host}:{server.port} REQUESTS_CA_BUNDLE={server.ca_path}"
-    else:
-        env = f"AUTH0_ISSUER={issuer.issuer}"
+        if issuer.issuer == server.url:  # https://{domain}/ exactly, as the API builds it from a domain
+            env = f"AUTH0_DOMAIN={server.host}:{server.port}"
+        env += f" REQUESTS_CA_BUNDLE={server.ca_path}"
     lines += ["Point the API at it:", f"  {env} AUTH0_AUDIENCE={issuer.audience} python manage.py runserver"]
     client = next(iter(tenant.clients.clients.values()), None)
     if client is not None:
@@ -159,6 +160,12 @@ def add_command(subparsers: argparse._SubParsersAction[argparse.ArgumentParser])
     )
     serve.add_argument(
         "--port", type=int, default=0, help="port (default: 0, any free port; the URL is printed)"
+    )
+    serve.add_argument(
+        "--issuer",
+        metavar="URL",
+        help="the issuer the tenant names in iss and discovery (default: the server's own URL; change it "
+        "only behind a proxy, or to test an issuer mismatch)",
     )
     serve.add_argument(
         "--audience", default=DEFAULT_AUDIENCE, help=f"the API identifier (default: {DEFAULT_AUDIENCE})"

@@ -410,3 +410,17 @@ def test_serve_warns_when_bound_beyond_loopback(
     assert "127.0.0.1 is not loopback; anyone who can reach it can mint tokens" in str(
         serve(capsys, monkeypatch)["err"]
     )
+
+
+@pytest.mark.parametrize("tls", [[], ["--tls"]])
+def test_serve_with_another_issuer_name(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, tls: list[str]
+) -> None:
+    def check(banner: dict[str, str], lines: list[str]) -> None:
+        assert banner["issuer"] == "https://tenant.example/"
+        assert banner["JWKS"] == "https://tenant.example/.well-known/jwks.json"
+        env = next(line for line in lines if "manage.py runserver" in line)
+        assert env.startswith("AUTH0_ISSUER=https://tenant.example/ ")
+        assert ("REQUESTS_CA_BUNDLE=" in env) is bool(tls)
+
+    serve(capsys, monkeypatch, "--issuer", "https://tenant.example", *tls, check=check)

@@ -403,3 +403,11 @@ def test_plumbing_errors_other_than_io_are_reported(
     except BrokenPipeError:
         server._httpd.handle_error(None, ("127.0.0.1", 1))
     assert capsys.readouterr().err == ""
+
+
+def test_the_root_issuer_can_be_named_otherwise() -> None:
+    with IssuerServer(issuer="https://tenant.example") as server:
+        assert server.issuer.issuer == "https://tenant.example/"
+        metadata = requests.get(f"{server.url}.well-known/openid-configuration", timeout=5).json()
+        assert metadata["jwks_uri"] == "https://tenant.example/.well-known/jwks.json"
+        assert server.add_tenant("other").issuer.issuer == f"{server.url}other/"
