@@ -88,7 +88,13 @@ def _mint(args: argparse.Namespace) -> int:
             )
         url = args.server.rstrip("/") + "/_admin/mint"
         document = {"scope": scope, "claims": claims, "header": header, "drop": args.drop}
-        response = requests.post(url, json=document, timeout=10)
+        try:
+            response = requests.post(url, json=document, timeout=10)
+        except requests.RequestException as error:
+            raise SystemExit(
+                f"fake-issuer mint: cannot reach {url} ({type(error).__name__}); for a --tls server, "
+                "set REQUESTS_CA_BUNDLE to the CA certificate that serve printed"
+            ) from None
         if response.status_code != 200:
             raise SystemExit(f"fake-issuer mint: {url} answered {response.status_code}: {response.text}")
         print(response.json()["access_token"])

@@ -83,7 +83,11 @@ class IssuerServer:
         self.requests: list[ServedRequest] = []
         self._queue: queue.Queue[ServedRequest] = queue.Queue()
         self._thread: threading.Thread | None = None
-        self._httpd = _HTTPServer(host, port, self)
+        try:
+            self._httpd = _HTTPServer(host, port, self)
+        except OSError:  # the port is taken: leave no generated CA behind
+            self._remove_own_tls()
+            raise
         self.host, self.port = host, self._httpd.server_address[1]
         scheme = "https" if self.tls else "http"
         self.url = f"{scheme}://{f'[{host}]' if ':' in host else host}:{self.port}/"
@@ -148,6 +152,9 @@ class IssuerServer:
             self._thread.join()
             self._thread = None
         self._httpd.server_close()
+        self._remove_own_tls()
+
+    def _remove_own_tls(self) -> None:
         if self._own_tls and self.tls is not None:
             shutil.rmtree(self.tls.ca.parent, ignore_errors=True)
 

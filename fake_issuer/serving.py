@@ -85,16 +85,19 @@ def _serve(args: argparse.Namespace) -> int:
         print(
             f"{'created' if created else 'using'} signing key {key.kid} in {args.key_file}", file=sys.stderr
         )
-    server = IssuerServer(
-        host=args.host,
-        port=args.port,
-        tls=tls,
-        issuer=args.issuer,
-        audience=args.audience,
-        clients=clients,
-        keys=keys,
-        log=lambda line: print(line, file=sys.stderr, flush=True),
-    )
+    try:
+        server = IssuerServer(
+            host=args.host,
+            port=args.port,
+            tls=tls,
+            issuer=args.issuer,
+            audience=args.audience,
+            clients=clients,
+            keys=keys,
+            log=lambda line: print(line, file=sys.stderr, flush=True),
+        )
+    except OSError as error:
+        raise SystemExit(f"fake-issuer serve: cannot listen on {args.host}:{args.port}: {error}") from None
     for name in args.tenant:
         server.add_tenant(name, audience=args.audience, clients=clients)
     with server:

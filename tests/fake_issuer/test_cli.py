@@ -6,6 +6,7 @@ import base64
 import dataclasses
 import json
 import runpy
+import socket
 import stat
 import sys
 from pathlib import Path
@@ -424,3 +425,18 @@ def test_serve_with_another_issuer_name(
         assert ("REQUESTS_CA_BUNDLE=" in env) is bool(tls)
 
     serve(capsys, monkeypatch, "--issuer", "https://tenant.example", *tls, check=check)
+
+
+def test_serve_reports_a_taken_port() -> None:
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        with pytest.raises(SystemExit, match=f"cannot listen on 127.0.0.1:{port}"):
+            cli.main(["serve", "--port", str(port)])
+
+
+def test_mint_explains_an_untrusted_https_server(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("REQUESTS_CA_BUNDLE", raising=False)
+    with IssuerServer(tls=True) as server, pytest.raises(SystemExit, match="set REQUESTS_CA_BUNDLE"):
+        cli.main(["mint", "--server", server.url])

@@ -13,6 +13,7 @@ import pytest
 import requests
 from cryptography import x509
 
+from fake_issuer import server as server_module
 from fake_issuer.server import IssuerServer
 from fake_issuer.tls import create_tls_files, generate_tls_material
 
@@ -87,3 +88,13 @@ def test_a_failed_handshake_does_not_stop_the_server() -> None:
         assert requests.get(server.issuer.jwks_url, verify=str(server.ca_path), timeout=5).status_code == 200
         assert server.requests[0].path == "/.well-known/jwks.json"
         assert len(server.requests) == 1
+
+
+def test_a_taken_port_leaves_no_generated_ca_behind(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(server_module, "create_tls_files", lambda: create_tls_files(tmp_path / "tls"))
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        with pytest.raises(OSError):
+            IssuerServer(port=taken.getsockname()[1], tls=True)
+    assert not (tmp_path / "tls").exists()
