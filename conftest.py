@@ -1,4 +1,4 @@
-"""Repository-wide pytest wiring: the offline guard (and, later, the fake issuer's plugin).
+"""Repository-wide pytest wiring: the fake issuer's plugin, pytester, and the offline guard.
 
 The guard lets a test reach loopback only. Any other connection or DNS lookup raises ``OSError`` in
 the code that tried it (so that code takes its failure path) and fails the test that made it, even
@@ -13,6 +13,10 @@ from collections.abc import Generator
 from typing import Any
 
 import pytest
+
+# When the package is pip-installed, its pytest11 entry point (named "fake_issuer.plugin") has already
+# registered the plugin and pytest skips this; from a plain clone, this line loads it.
+pytest_plugins = ["fake_issuer.plugin", "pytester"]
 
 _real_connect = socket.socket.connect
 _real_connect_ex = socket.socket.connect_ex
