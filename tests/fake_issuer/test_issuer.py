@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import base64
 import json
-import runpy
 
 import pytest
 import requests
@@ -159,13 +158,3 @@ def test_cli_jwks_prints_public_keys(capsys: pytest.CaptureFixture[str]) -> None
     assert cli_main(["jwks", "--issuer", "https://cli.example/"]) == 0
     document = json.loads(capsys.readouterr().out)
     assert document == FakeIssuer("https://cli.example/").jwks()
-
-
-def test_python_dash_m_runs_the_cli(
-    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
-) -> None:
-    monkeypatch.setattr("sys.argv", ["fake_issuer", "jwks"])
-    with pytest.raises(SystemExit) as exit_info:
-        runpy.run_module("fake_issuer", run_name="__main__")
-    assert exit_info.value.code == 0
-    assert json.loads(capsys.readouterr().out)["keys"]
