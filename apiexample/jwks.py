@@ -269,39 +269,46 @@ class JWKSClient:
         started = time.monotonic()
         keys: dict[str, RSAKey] = {}
         status: int | None = None
-        failure: str | None = None
+        failure: str | None = "the JWKS fetch was interrupted"
         try:
-            keys, status = self._download(started + self.timeout)
-        except _FetchFailed as error:
-            failure, status = error.reason, error.status
-        except Exception as error:  # a bug must not strand the waiters nor wedge the single flight
-            logger.exception("JWKS fetch from %s failed unexpectedly", self.url)
-            failure = f"the JWKS fetch failed ({type(error).__name__})"
+            try:
+                keys, status = self._download(started + self.timeout)
+                failure = None
+            except _FetchFailed as error:
+                failure, status = error.reason, error.status
+            except Exception as error:  # a bug must not strand the waiters nor wedge the single flight
+                logger.exception("JWKS fetch from %s failed unexpectedly", self.url)
+                failure = f"the JWKS fetch failed ({type(error).__name__})"
+            finally:
+                retry_in, cached = self._record(keys, failure)
+            duration_ms = (time.monotonic() - started) * 1000
+            if failure is None:
+                logger.info(
+                    "JWKS fetched from %s: status %s, %d usable keys, %.0f ms, %d waiting",
+                    self.url, status, len(keys), duration_ms, fetch.waiters,
+                )
+            else:
+                logger.warning(
+                    "JWKS fetch from %s failed: %s (status %s, %.0f ms); %d cached keys; retry in %.0f s",
+                    self.url, failure, status, duration_ms, cached, retry_in,
+                )
         finally:
-            with self._lock:
-                now = self.clock()
-                if failure is None:
-                    self._cache = _Cache(keys, now + self.ttl, now + self.ttl + self.max_stale)
-                    self._failures, self._retry_at = 0, -math.inf
-                else:
-                    self._failures += 1
-                    backoff = self.failure_backoff * 2.0 ** min(self._failures - 1, 30)
-                    self._retry_at = now + min(self.max_failure_backoff, backoff)
-                    self._last_failure = failure
-                cached = 0 if self._cache is None else len(self._cache.keys)
-                self._inflight = None
-                fetch.done.set()
-        duration_ms = (time.monotonic() - started) * 1000
-        if failure is None:
-            logger.info(
-                "JWKS fetched from %s: status %s, %d usable keys, %.0f ms, %d waiting",
-                self.url, status, len(keys), duration_ms, fetch.waiters,
-            )
-        else:
-            logger.warning(
-                "JWKS fetch from %s failed: %s (status %s, %.0f ms); %d cached keys; retry in %.0f s",
-                self.url, failure, status, duration_ms, cached, self._retry_at - now,
-            )
+            fetch.done.set()  # after the log line, so that a waiter returns with it written
+
+    def _record(self, keys: dict[str, RSAKey], failure: str | None) -> tuple[float, int]:
+        """Store a fetch's outcome; the seconds until the next attempt and the number of cached keys."""
+        with self._lock:
+            now = self.clock()
+            if failure is None:
+                self._cache = _Cache(keys, now + self.ttl, now + self.ttl + self.max_stale)
+                self._failures, self._retry_at = 0, -math.inf
+            else:
+                self._failures += 1
+                backoff = self.failure_backoff * 2.0 ** min(self._failures - 1, 30)
+                self._retry_at = now + min(self.max_failure_backoff, backoff)
+                self._last_failure = failure
+            self._inflight = None
+            return self._retry_at - now, 0 if self._cache is None else len(self._cache.keys)
 
     def _download(self, deadline: float) -> tuple[dict[str, RSAKey], int]:
         url = self.url
