@@ -214,7 +214,9 @@ class JWKSClient:
         deadline = time.monotonic() + self.timeout
         # Twice at most: a request that joined a fetch begun before it arrived (maybe before a
         # rotation) may try once more for its own, if the limiter allows.
-        for _ in range(2):
+        tries = 0
+        while True:
+            tries += 1
             with self._lock:
                 now = self.clock()
                 cache = self._cache
@@ -233,7 +235,7 @@ class JWKSClient:
                 break
             if stale is not None:
                 return stale  # refreshing in the background: the cached key serves meanwhile
-            if not fetch.done.wait(max(0.0, deadline - time.monotonic())) or not joined:
+            if not fetch.done.wait(max(0.0, deadline - time.monotonic())) or not joined or tries == 2:
                 break
         return self._answer(kid)
 
