@@ -21,6 +21,7 @@ from typing import Protocol
 from urllib.parse import urljoin, urlsplit
 
 import requests
+import urllib3
 from joserfc.jwk import RSAKey
 
 from apiexample.keyset import parse_jwks, read_jwks, unusable_reason
@@ -350,13 +351,20 @@ class JWKSClient:
 
     def _read(self, response: requests.Response, deadline: float) -> bytes:
         chunks, size = [], 0
-        for chunk in response.iter_content(chunk_size=65536):
-            size += len(chunk)
-            if size > MAX_JWKS_BYTES:
-                raise _FetchFailed("the JWKS is too large", response.status_code)
-            if time.monotonic() > deadline:  # a server that trickles bytes must not hold us forever
-                raise _FetchFailed("the JWKS did not answer in time", response.status_code)
-            chunks.append(chunk)
+        try:
+            # read1 returns whatever has arrived, so the deadline is checked between reads: a server
+            # that trickles bytes (each within the read timeout) is cut off, not waited for.
+            while chunk := response.raw.read1(65536, decode_content=True):
+                size += len(chunk)
+                if size > MAX_JWKS_BYTES:
+                    raise _FetchFailed("the JWKS is too large", response.status_code)
+                if time.monotonic() > deadline:
+                    raise _FetchFailed("the JWKS did not answer in time", response.status_code)
+                chunks.append(chunk)
+        except urllib3.exceptions.TimeoutError:
+            raise _FetchFailed("the JWKS did not answer in time", response.status_code) from None
+        except urllib3.exceptions.HTTPError as error:
+            raise _FetchFailed(f"the JWKS could not be read ({type(error).__name__})", response.status_code) from None
         return b"".join(chunks)
 
     def _report(self, skipped: list[tuple[object, str]]) -> None:
