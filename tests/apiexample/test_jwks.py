@@ -156,8 +156,8 @@ def test_a_kid_unknown_after_the_budget_is_spent_is_found_once_a_token_returns()
 @pytest.mark.parametrize(("burst", "interval"), [(0, 10.0), (1, 10.0), (3, 10.0), (5, 2.5)])
 def test_the_limiter_allows_burst_plus_one_per_interval_in_any_window(burst: int, interval: float) -> None:
     limiter = RefetchLimiter(interval=interval, burst=burst)
-    granted = [second for second in range(0, 120) for _ in range(4) if limiter.take(float(second))]
-    for start in range(0, 120):
+    granted = [second for second in range(120) for _ in range(4) if limiter.take(float(second))]
+    for start in range(120):
         window = [t for t in granted if start <= t < start + 60]
         assert len(window) <= burst + math.ceil(60 / interval)
     assert len(granted) == (0 if burst == 0 else burst + math.floor(119 / interval))

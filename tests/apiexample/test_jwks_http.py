@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import logging
+import time
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -111,7 +112,7 @@ def test_a_body_that_trickles_past_the_timeout_is_abandoned(
     mock: responses.RequestsMock, document: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     ticks = iter(range(0, 1000, 3))  # every reading of the clock is 3 s later than the last
-    monkeypatch.setattr(jwks.time, "monotonic", lambda: float(next(ticks)))
+    monkeypatch.setattr(time, "monotonic", lambda: float(next(ticks)))
     mock.get(URL, body=json.dumps(document).encode(), content_type="application/json")
     assert reason_for(cold_client(timeout=2.0)) == "the JWKS did not answer in time"
 
@@ -138,7 +139,7 @@ class ExplodingSession(requests.Session):
         super().__init__()
         self.error = error
 
-    def get(self, *args: Any, **kwargs: Any) -> requests.Response:  # type: ignore[override]
+    def get(self, *args: Any, **kwargs: Any) -> requests.Response:
         raise self.error
 
 
@@ -171,7 +172,7 @@ def test_requests_are_sent_with_timeouts_and_without_redirects(document: Any) ->
     seen: dict[str, Any] = {}
 
     class RecordingSession(requests.Session):
-        def get(self, url: Any, **kwargs: Any) -> requests.Response:  # type: ignore[override]
+        def get(self, url: Any, **kwargs: Any) -> requests.Response:
             seen.update(kwargs, url=url)
             raise requests.ConnectionError("refused")
 

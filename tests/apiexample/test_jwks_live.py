@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import socket
+import socketserver
 import threading
 import time
 from collections.abc import Iterator
@@ -61,7 +62,7 @@ class JWKSHandler(BaseHTTPRequestHandler):
 
     server: JWKSServer
 
-    def do_GET(self) -> None:  # noqa: N802 - the name http.server dispatches to
+    def do_GET(self) -> None:
         """Serve the JWK Set, late or broken when asked to."""
         self.server.fetches += 1
         if self.server.delay and self.server.stopping.wait(self.server.delay):
@@ -93,7 +94,7 @@ class JWKSHandler(BaseHTTPRequestHandler):
 
 
 @contextmanager
-def serving(server: ThreadingHTTPServer) -> Iterator[None]:
+def serving(server: socketserver.BaseServer) -> Iterator[None]:
     """Run ``server`` in a thread for the duration of the block."""
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
@@ -250,7 +251,6 @@ def test_a_body_cut_short_or_stalled_is_a_failure(body: str, reason: str) -> Non
     jwks = JWKSServer(issuer)
     jwks.body = body
     client = JWKSClient(jwks.url, timeout=0.3, clock=FakeClock(), spawn=run_inline)
-    with serving(jwks):
-        with pytest.raises(KeysUnavailable) as caught:
-            client.get_key(issuer.signing_key.kid)
+    with serving(jwks), pytest.raises(KeysUnavailable) as caught:
+        client.get_key(issuer.signing_key.kid)
     assert caught.value.reason == reason

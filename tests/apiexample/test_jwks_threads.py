@@ -31,7 +31,7 @@ class GatedSession(requests.Session):
         self.gate = threading.Event()
         self.entered = threading.Event()
 
-    def get(self, *args: Any, **kwargs: Any) -> requests.Response:  # type: ignore[override]
+    def get(self, *args: Any, **kwargs: Any) -> requests.Response:
         response = super().get(*args, **kwargs)
         self.entered.set()
         assert self.gate.wait(PATIENCE), "the test never opened the gate"
