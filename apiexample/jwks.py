@@ -156,8 +156,8 @@ class JWKSClient:
       seconds in all, so a slow JWKS never holds a request longer than that.
     - Faults (refused, timeout, non-200, non-JSON, no usable key): the cached keys keep serving up to
       ``max_stale`` seconds past their TTL; without them, ``KeysUnavailable`` (503 with Retry-After).
-      Retries back off from ``failure_backoff`` to ``max_failure_backoff`` seconds; the first good
-      fetch ends the outage, no restart needed.
+      The first failure is retried by the next request, then retries back off from
+      ``failure_backoff`` to ``max_failure_backoff`` seconds; the first good fetch ends the outage.
     """
 
     def __init__(
@@ -255,6 +255,16 @@ class JWKSClient:
             logger.warning("JWKS fetch thread could not start; fetching in the request thread")
             work()
 
+    def backoff(self, failures: int) -> float:
+        """Seconds to wait after ``failures`` failed fetches in a row before the next attempt.
+
+        The first failure may be a blip (a reset connection, a deploy at the tenant): the next request
+        retries at once. After that, ``failure_backoff`` doubling up to ``max_failure_backoff``.
+        """
+        if failures <= 1:
+            return 0.0
+        return min(self.max_failure_backoff, self.failure_backoff * 2.0 ** min(failures - 2, 30))
+
     def _answer(self, kid: str) -> RSAKey:
         with self._lock:
             now = self.clock()
@@ -307,8 +317,7 @@ class JWKSClient:
                 self._failures, self._retry_at = 0, -math.inf
             else:
                 self._failures += 1
-                backoff = self.failure_backoff * 2.0 ** min(self._failures - 1, 30)
-                self._retry_at = now + min(self.max_failure_backoff, backoff)
+                self._retry_at = now + self.backoff(self._failures)
                 self._last_failure = failure
             self._inflight = None
             return self._retry_at - now, 0 if self._cache is None else len(self._cache.keys)
@@ -347,7 +356,18 @@ class JWKSClient:
         self._report(skipped)
         if not keys:
             raise _FetchFailed("the JWKS has no usable keys", 200)
-        return keys, 200
+        return self._keep_identities(keys), 200
+
+    def _keep_identities(self, keys: dict[str, RSAKey]) -> dict[str, RSAKey]:
+        # An unchanged key keeps its object across refreshes, so what was verified with it (the
+        # validator's verified-token cache checks the key by identity) stays valid.
+        cache = self._cache
+        previous = {} if cache is None else cache.keys
+        for kid, key in keys.items():
+            old = previous.get(kid)
+            if old is not None and old.as_dict(private=False) == key.as_dict(private=False):
+                keys[kid] = old
+        return keys
 
     def _read(self, response: requests.Response, deadline: float) -> bytes:
         chunks, size = [], 0

@@ -57,6 +57,24 @@ def test_the_ttl_refreshes_the_set_and_not_before() -> None:
         assert issuer.mock.fetches == 2
 
 
+def test_a_refresh_keeps_the_object_of_an_unchanged_key_and_replaces_a_changed_one() -> None:
+    # The validator's verified-token cache trusts a token while get_key returns the very same key.
+    clock = FakeClock()
+    with FakeIssuer() as issuer:
+        client = client_for(issuer, clock, ttl=600)
+        stable = client.get_key(issuer.signing_key.kid)
+        replaced = issuer.add_key(kid="reused")
+        first = client.get_key("reused")
+        issuer.remove_key(replaced)
+        successor = issuer.add_key(kid="reused")  # same kid, new key material
+        clock.advance(600)
+        assert client.get_key(issuer.signing_key.kid) is stable
+        second = client.get_key("reused")
+        assert issuer.mock.fetches == 3
+    assert second is not first
+    assert public_numbers(second) == numbers_of(successor)
+
+
 def test_a_rotated_key_costs_exactly_one_refetch() -> None:
     clock = FakeClock()
     with FakeIssuer() as issuer:

@@ -82,15 +82,19 @@ def test_100_unknown_kids_cost_a_bounded_number_of_fetches(api: Client, issuer: 
 @pytest.mark.parametrize("fault", FAULTS)
 def test_a_fault_on_a_cold_cache_is_a_503_with_retry_after(api: Client, issuer: FakeIssuer, fault: Fault) -> None:
     issuer.mock.fail(fault)
-    response = get(api, issuer.mint())
-    assert response.status_code == 503
-    assert response["Content-Type"] == "application/json"
-    assert response["Retry-After"] == "2"
-    assert "WWW-Authenticate" not in response
-    body = response.json()
-    assert set(body) == {"error", "error_description"}
-    assert body["error"] == "temporarily_unavailable"
-    assert body["error_description"].startswith("The token cannot be checked now: the ")
+    token = issuer.mint()
+    responses = [get(api, token) for _ in range(5)]
+    assert [response.status_code for response in responses] == [503] * 5
+    # The first failure is retried by the next request at once; then the client backs off 2 s.
+    assert [response["Retry-After"] for response in responses] == ["1", "2", "2", "2", "2"]
+    assert issuer.mock.fetches == 2
+    for response in responses:
+        assert response["Content-Type"] == "application/json"
+        assert "WWW-Authenticate" not in response
+        body = response.json()
+        assert set(body) == {"error", "error_description"}
+        assert body["error"] == "temporarily_unavailable"
+        assert body["error_description"].startswith("The token cannot be checked now: the ")
 
 
 @pytest.mark.parametrize("fault", FAULTS)
@@ -102,7 +106,7 @@ def test_a_fault_on_a_warm_cache_still_answers_200(
     issuer.mock.fail(fault)
     clock.advance(3600)
     assert [get(api, token).status_code for _ in range(5)] == [200] * 5
-    assert issuer.mock.fetches == 2
+    assert issuer.mock.fetches == 1 + 2  # the failed refresh and its immediate retry, then backing off
 
 
 def test_the_api_recovers_by_itself_when_the_jwks_heals(
@@ -112,7 +116,18 @@ def test_the_api_recovers_by_itself_when_the_jwks_heals(
     issuer.mock.fail("refused")
     assert get(api, token).status_code == 503
     issuer.mock.heal()
+    assert get(api, token).status_code == 200  # a single failure is retried by the next request
+    assert issuer.mock.fetches == 2
+
+
+def test_the_api_recovers_after_the_backoff_of_a_longer_outage(
+    api: Client, issuer: FakeIssuer, clock: FakeClock
+) -> None:
+    token = issuer.mint()
+    issuer.mock.fail("refused")
+    assert [get(api, token).status_code for _ in range(2)] == [503, 503]
+    issuer.mock.heal()
     assert get(api, token).status_code == 503  # backing off: the tenant is not asked again yet
     clock.advance(2)
     assert get(api, token).status_code == 200
-    assert issuer.mock.fetches == 2
+    assert issuer.mock.fetches == 3

@@ -8,7 +8,8 @@ an observer sees (fetch times, what each fetch served), and the invariants are:
   still usable (no older than TTL + max stale);
 - nothing but 200, 401, 403 or 503 (and 503 only when no usable keys are cached);
 - in any window of W seconds, fetches <= burst + ceil(W / interval) - 1 (unknown-kid refetches)
-  + ceil(W / min(ttl, failure_backoff)) (scheduled fetches, spaced by the TTL or the backoff);
+  + 2 ceil(W / min(ttl, failure_backoff)) (scheduled fetches, spaced by the TTL or the backoff,
+  except that a first failure is retried at once);
 - a token of a published key is accepted when the JWKS is healthy, no failure is recent enough to
   back off for, and either the key is cached and fresh, or the cache is cold or expired, or the last
   fetch is at least one limiter interval old (so the limiter has a token).
@@ -41,7 +42,7 @@ FOREIGN = [generate_rsa_key(f"jwks-stateful-foreign-{number}") for number in ran
 def fetch_bound(window: float) -> int:
     """The most fetches the documented policy allows in any window of ``window`` seconds."""
     refetches = BURST + math.ceil(window / INTERVAL) - 1
-    scheduled = math.ceil(window / min(TTL, BACKOFF))
+    scheduled = 2 * math.ceil(window / min(TTL, BACKOFF))
     return refetches + scheduled
 
 
