@@ -10,7 +10,6 @@ logs each skipped key once.
 from __future__ import annotations
 
 import functools
-import json
 import logging
 import math
 import threading
@@ -18,12 +17,11 @@ import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Protocol
-from urllib.parse import urljoin, urlsplit
 
 import requests
-import urllib3
 from joserfc.jwk import RSAKey
 
+from apiexample.jwks_fetch import FetchFailed, fetch_jwks
 from apiexample.keyset import parse_jwks, read_jwks, unusable_reason
 
 __all__ = [
@@ -39,11 +37,6 @@ __all__ = [
 ]
 
 logger = logging.getLogger(__name__)
-
-#: A JWKS is a few kilobytes; a tenant that sends more is broken, and we stop reading.
-MAX_JWKS_BYTES = 1 << 20
-#: Same-origin redirects (a moved path) are followed this many times; others are refused.
-MAX_REDIRECTS = 3
 
 
 class KeysUnavailable(Exception):
@@ -128,20 +121,8 @@ class _Fetch:
         self.waiters = 0
 
 
-class _FetchFailed(Exception):
-    def __init__(self, reason: str, status: int | None = None) -> None:
-        super().__init__(reason)
-        self.reason = reason  # ASCII, no quotes: it ends up in a 503's error_description
-        self.status = status
-
-
 def _start_thread(work: Callable[[], None]) -> None:
     threading.Thread(target=work, name="jwks-fetch", daemon=True).start()
-
-
-def _origin(url: str) -> tuple[str, str, int | None]:
-    parts = urlsplit(url)
-    return parts.scheme.lower(), (parts.hostname or "").lower(), parts.port
 
 
 class JWKSClient:
@@ -285,9 +266,13 @@ class JWKSClient:
         failure: str | None = "the JWKS fetch was interrupted"
         try:
             try:
-                keys, status = self._download(started + self.timeout)
-                failure = None
-            except _FetchFailed as error:
+                keys, skipped = fetch_jwks(self.session, self.url, timeout=self.timeout)
+                status = 200
+                self._report(skipped)
+                if not keys:
+                    raise FetchFailed("the JWKS has no usable keys", status)
+                keys, failure = self._keep_identities(keys), None
+            except FetchFailed as error:
                 failure, status = error.reason, error.status
             except Exception as error:  # a bug must not strand the waiters nor wedge the single flight
                 logger.exception("JWKS fetch from %s failed unexpectedly", self.url)
@@ -298,12 +283,21 @@ class JWKSClient:
             if failure is None:
                 logger.info(
                     "JWKS fetched from %s: status %s, %d usable keys, %.0f ms, %d waiting",
-                    self.url, status, len(keys), duration_ms, fetch.waiters,
+                    self.url,
+                    status,
+                    len(keys),
+                    duration_ms,
+                    fetch.waiters,
                 )
             else:
                 logger.warning(
                     "JWKS fetch from %s failed: %s (status %s, %.0f ms); %d cached keys; retry in %.0f s",
-                    self.url, failure, status, duration_ms, cached, retry_in,
+                    self.url,
+                    failure,
+                    status,
+                    duration_ms,
+                    cached,
+                    retry_in,
                 )
         finally:
             fetch.done.set()  # after the log line, so that a waiter returns with it written
@@ -322,42 +316,6 @@ class JWKSClient:
             self._inflight = None
             return self._retry_at - now, 0 if self._cache is None else len(self._cache.keys)
 
-    def _download(self, deadline: float) -> tuple[dict[str, RSAKey], int]:
-        url = self.url
-        try:
-            for _ in range(MAX_REDIRECTS + 1):
-                response = self.session.get(
-                    url,
-                    headers={"Accept": "application/json"},
-                    timeout=(self.timeout, self.timeout),
-                    allow_redirects=False,
-                    stream=True,
-                )
-                if not response.is_redirect:
-                    break
-                response.close()
-                url = urljoin(url, response.headers["location"])
-                if _origin(url) != _origin(self.url):
-                    raise _FetchFailed("the JWKS URL redirects to another host", response.status_code)
-            else:
-                raise _FetchFailed("the JWKS URL redirects too many times", response.status_code)
-            with response:
-                if response.status_code != 200:
-                    raise _FetchFailed(f"the JWKS URL answered HTTP {response.status_code}", response.status_code)
-                body = self._read(response, deadline)
-        except requests.Timeout:
-            raise _FetchFailed("the JWKS did not answer in time") from None
-        except requests.RequestException as error:
-            raise _FetchFailed(f"the JWKS could not be fetched ({type(error).__name__})") from None
-        try:
-            keys, skipped = read_jwks(json.loads(body.decode("utf-8")))
-        except (UnicodeDecodeError, ValueError, RecursionError):
-            raise _FetchFailed("the JWKS is not a JSON JWK Set", 200) from None
-        self._report(skipped)
-        if not keys:
-            raise _FetchFailed("the JWKS has no usable keys", 200)
-        return self._keep_identities(keys), 200
-
     def _keep_identities(self, keys: dict[str, RSAKey]) -> dict[str, RSAKey]:
         # An unchanged key keeps its object across refreshes, so what was verified with it (the
         # validator's verified-token cache checks the key by identity) stays valid.
@@ -368,24 +326,6 @@ class JWKSClient:
             if old is not None and old.as_dict(private=False) == key.as_dict(private=False):
                 keys[kid] = old
         return keys
-
-    def _read(self, response: requests.Response, deadline: float) -> bytes:
-        chunks, size = [], 0
-        try:
-            # read1 returns whatever has arrived, so the deadline is checked between reads: a server
-            # that trickles bytes (each within the read timeout) is cut off, not waited for.
-            while chunk := response.raw.read1(65536, decode_content=True):
-                size += len(chunk)
-                if size > MAX_JWKS_BYTES:
-                    raise _FetchFailed("the JWKS is too large", response.status_code)
-                if time.monotonic() > deadline:
-                    raise _FetchFailed("the JWKS did not answer in time", response.status_code)
-                chunks.append(chunk)
-        except urllib3.exceptions.TimeoutError:
-            raise _FetchFailed("the JWKS did not answer in time", response.status_code) from None
-        except urllib3.exceptions.HTTPError as error:
-            raise _FetchFailed(f"the JWKS could not be read ({type(error).__name__})", response.status_code) from None
-        return b"".join(chunks)
 
     def _report(self, skipped: list[tuple[object, str]]) -> None:
         for kid, reason in skipped:

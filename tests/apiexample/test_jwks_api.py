@@ -80,7 +80,9 @@ def test_100_unknown_kids_cost_a_bounded_number_of_fetches(api: Client, issuer: 
 
 
 @pytest.mark.parametrize("fault", FAULTS)
-def test_a_fault_on_a_cold_cache_is_a_503_with_retry_after(api: Client, issuer: FakeIssuer, fault: Fault) -> None:
+def test_a_fault_on_a_cold_cache_is_a_503_with_retry_after(
+    api: Client, issuer: FakeIssuer, fault: Fault
+) -> None:
     issuer.mock.fail(fault)
     token = issuer.mint()
     responses = [get(api, token) for _ in range(5)]

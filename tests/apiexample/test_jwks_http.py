@@ -15,8 +15,8 @@ import pytest
 import requests
 import responses
 
-from apiexample import jwks
-from apiexample.jwks import MAX_JWKS_BYTES, JWKSClient, KeysUnavailable
+from apiexample.jwks import JWKSClient, KeysUnavailable
+from apiexample.jwks_fetch import MAX_JWKS_BYTES, MAX_REDIRECTS
 from fake_issuer import FakeIssuer, generate_ec_key
 from tests.clocks import FakeClock, run_inline
 
@@ -74,7 +74,7 @@ def test_a_redirect_to_another_origin_is_refused(mock: responses.RequestsMock, l
 def test_a_redirect_loop_is_cut_short(mock: responses.RequestsMock) -> None:
     mock.get(URL, status=307, headers={"Location": URL})
     assert reason_for(cold_client()) == "the JWKS URL redirects too many times"
-    assert len(mock.calls) == jwks.MAX_REDIRECTS + 1
+    assert len(mock.calls) == MAX_REDIRECTS + 1
 
 
 @pytest.mark.parametrize("status", [201, 204, 304, 404, 429, 502])

@@ -79,4 +79,6 @@ def test_a_document_that_is_not_a_jwk_set_is_refused(document: object) -> None:
 def test_parse_jwks_logs_each_skipped_key(caplog: pytest.LogCaptureFixture) -> None:
     ec = generate_ec_key("keyset-test").public_jwk()
     assert list(parse_jwks({"keys": [ec, GOOD]})) == [GOOD["kid"]]
-    assert [r.getMessage() for r in caplog.records] == [f"JWKS key {ec['kid']!r} skipped: kty 'EC' is not RSA"]
+    assert [r.getMessage() for r in caplog.records] == [
+        f"JWKS key {ec['kid']!r} skipped: kty 'EC' is not RSA"
+    ]

@@ -169,7 +169,9 @@ def test_many_threads_on_a_cold_cache_all_get_200_and_one_fetch() -> None:
 
         def call() -> None:
             barrier.wait(PATIENCE)
-            statuses.append(requests.get(base + PRIVATE, headers={"Authorization": f"Bearer {token}"}).status_code)
+            statuses.append(
+                requests.get(base + PRIVATE, headers={"Authorization": f"Bearer {token}"}).status_code
+            )
 
         threads = [threading.Thread(target=call) for _ in range(32)]
         for thread in threads:
@@ -189,7 +191,9 @@ def test_a_cold_api_answers_503_at_once_when_the_jwks_is_down() -> None:
         assert "could not be fetched" in response.json()["error_description"]
         again, again_seconds = timed_get(base + PRIVATE, token)  # backing off: no new attempt
         assert_unavailable(again)
-    print(f"\nFIGURE JWKS down, cold cache: 503 in {seconds * 1000:.1f} ms, then {again_seconds * 1000:.1f} ms")
+    print(
+        f"\nFIGURE JWKS down, cold cache: 503 in {seconds * 1000:.1f} ms, then {again_seconds * 1000:.1f} ms"
+    )
 
 
 def test_a_slow_jwks_holds_a_cold_request_for_the_timeout_only() -> None:
@@ -202,8 +206,10 @@ def test_a_slow_jwks_holds_a_cold_request_for_the_timeout_only() -> None:
         assert_unavailable(response)
         assert "did not answer in time" in response.json()["error_description"]
         settle(require_auth.validator.keys)
-    print(f"\nFIGURE JWKS slow (answers after 10 s), cold cache, timeout {timeout} s: 503 in {seconds:.3f} s "
-          f"({seconds / timeout:.2f} x the timeout)")
+    print(
+        f"\nFIGURE JWKS slow (answers after 10 s), cold cache, timeout {timeout} s: 503 in {seconds:.3f} s "
+        f"({seconds / timeout:.2f} x the timeout)"
+    )
 
 
 def test_a_jwks_that_trickles_is_abandoned_at_the_timeout() -> None:
