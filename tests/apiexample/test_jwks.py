@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import time
 from typing import Any
 
 import pytest
@@ -38,6 +39,36 @@ def test_many_lookups_of_a_known_kid_fetch_once() -> None:
         assert issuer.mock.fetches == 1
     assert public_numbers(keys[0]) == numbers_of(issuer.signing_key)
     assert all(key is keys[0] for key in keys)  # parsed once, the same object every time
+
+
+class NoLock:
+    """Stands in for the client's lock once the cache is warm: taking it fails the test."""
+
+    def __enter__(self) -> None:
+        raise AssertionError("the warm path took the lock")
+
+    def __exit__(self, *exc_info: object) -> None:
+        """Never reached."""
+
+
+def test_the_warm_path_takes_no_lock() -> None:
+    clock = FakeClock()
+    with FakeIssuer() as issuer:
+        client = client_for(issuer, clock)
+        kid = issuer.signing_key.kid
+        key = client.get_key(kid)
+        client._lock = NoLock()  # type: ignore[assignment]
+        started = time.perf_counter()
+        for _ in range(100_000):
+            client.get_key(kid)
+        warm = time.perf_counter() - started
+        plain = {kid: key}
+        started = time.perf_counter()
+        for _ in range(100_000):
+            plain.get(kid)
+        baseline = time.perf_counter() - started
+        assert client.get_key(kid) is key
+    print(f"\nFIGURE warm get_key: {warm * 10:.2f} us per call, {warm / baseline:.1f} x a plain dict.get")
 
 
 def test_the_ttl_refreshes_the_set_and_not_before() -> None:

@@ -186,14 +186,13 @@ def test_many_threads_on_a_cold_cache_all_get_200_and_one_fetch() -> None:
 def test_a_cold_api_answers_503_at_once_when_the_jwks_is_down() -> None:
     token = FakeIssuer().mint()
     with api_server(closed_port_url()) as base:
-        response, seconds = timed_get(base + PRIVATE, token)
+        timed = [timed_get(base + PRIVATE, token) for _ in range(3)]
+    for response, _ in timed:
         assert_unavailable(response)
         assert "could not be fetched" in response.json()["error_description"]
-        again, again_seconds = timed_get(base + PRIVATE, token)  # backing off: no new attempt
-        assert_unavailable(again)
-    print(
-        f"\nFIGURE JWKS down, cold cache: 503 in {seconds * 1000:.1f} ms, then {again_seconds * 1000:.1f} ms"
-    )
+    # The first failure is retried by the second request; the third finds the client backing off.
+    figures = ", ".join(f"{seconds * 1000:.1f} ms" for _, seconds in timed)
+    print(f"\nFIGURE JWKS down (connection refused), cold cache: three 503s in {figures}")
 
 
 def test_a_slow_jwks_holds_a_cold_request_for_the_timeout_only() -> None:
@@ -241,7 +240,8 @@ def test_a_slow_jwks_does_not_hold_a_warm_request() -> None:
         assert jwks.fetches in (1, 2)  # the background refresh may not have reached the server yet
         jwks.stopping.set()  # let the held answer go: the refresh fails, the cached key stays
         settle(client)
-        assert client.get_key(issuer.signing_key.kid) is key
+        assert client.get_key(issuer.signing_key.kid) is key  # and it retries once more, at once
+        settle(client)
     print(f"\nFIGURE JWKS slow, expired warm cache: cached key served in {seconds * 1e6:.0f} us")
 
 
