@@ -46,7 +46,14 @@ def key_source_for(config: Auth0Config) -> KeySource:
         from apiexample.dev_issuer import dev_issuer
 
         return StaticKeySource(dev_issuer(config).jwks())
-    return JWKSClient(config.jwks_url)
+    return JWKSClient(
+        config.jwks_url,
+        timeout=config.jwks_timeout,
+        ttl=config.jwks_ttl,
+        max_stale=config.jwks_max_stale,
+        min_refetch_interval=config.jwks_min_refetch_interval,
+        refetch_burst=config.jwks_refetch_burst,
+    )
 
 
 class Auth0ResourceProtector(ResourceProtector):

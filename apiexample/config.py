@@ -9,6 +9,7 @@ import math
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from django.core.exceptions import ImproperlyConfigured
 
@@ -31,6 +32,12 @@ class Auth0Config:
     leeway: float = 60.0
     honor_permissions: bool = False
     dev_key_file: Path | None = None
+    #: The JWKS client's policy (apiexample.jwks.JWKSClient); see JWKS_SETTINGS for the variables.
+    jwks_timeout: float = 5.0
+    jwks_ttl: float = 600.0
+    jwks_max_stale: float = 3600.0
+    jwks_min_refetch_interval: float = 10.0
+    jwks_refetch_burst: int = 3
 
     @property
     def is_dev_issuer(self) -> bool:
@@ -57,6 +64,38 @@ def parse_leeway(value: str) -> float:
     if not math.isfinite(leeway) or not 0 <= leeway <= 600:
         raise ImproperlyConfigured(f"AUTH0_LEEWAY={value!r} must be between 0 and 600 seconds")
     return leeway
+
+
+#: ``AUTH0_JWKS_*`` variable -> (Auth0Config field, lowest, highest, whole numbers only).
+JWKS_SETTINGS: dict[str, tuple[str, float, float, bool]] = {
+    "AUTH0_JWKS_TIMEOUT": ("jwks_timeout", 0.1, 60.0, False),
+    "AUTH0_JWKS_TTL": ("jwks_ttl", 1.0, 86400.0, False),
+    "AUTH0_JWKS_MAX_STALE": ("jwks_max_stale", 0.0, 7 * 86400.0, False),
+    "AUTH0_JWKS_MIN_REFETCH_INTERVAL": ("jwks_min_refetch_interval", 1.0, 3600.0, False),
+    "AUTH0_JWKS_REFETCH_BURST": ("jwks_refetch_burst", 0, 100, True),
+}
+
+
+def parse_bounded(name: str, value: str, low: float, high: float, *, whole: bool = False) -> float:
+    """A finite number from ``low`` to ``high`` (an integer when ``whole``); else a configuration error."""
+    try:
+        number = float(value)
+    except ValueError:
+        raise ImproperlyConfigured(f"{name}={value!r} is not a number") from None
+    if not math.isfinite(number) or not low <= number <= high or (whole and not number.is_integer()):
+        kind = "a whole number" if whole else "a number"
+        raise ImproperlyConfigured(f"{name}={value!r} must be {kind} from {low:g} to {high:g}")
+    return number
+
+
+def jwks_policy_from(env: Mapping[str, str]) -> dict[str, Any]:
+    """The ``Auth0Config`` JWKS fields set by ``AUTH0_JWKS_*`` variables (unset ones keep defaults)."""
+    policy: dict[str, Any] = {}
+    for name, (field_name, low, high, whole) in JWKS_SETTINGS.items():
+        if env.get(name, "").strip():
+            number = parse_bounded(name, env[name].strip(), low, high, whole=whole)
+            policy[field_name] = int(number) if whole else number
+    return policy
 
 
 def issuer_from(env: Mapping[str, str]) -> str | None:
@@ -88,6 +127,7 @@ def load_config(env: Mapping[str, str], *, debug: bool) -> Auth0Config:
     audience = (env.get("AUTH0_AUDIENCE") or env.get("API_IDENTIFIER") or "").strip()
     leeway = parse_leeway(env["AUTH0_LEEWAY"]) if "AUTH0_LEEWAY" in env else 60.0
     permissions = parse_bool("AUTH0_HONOR_PERMISSIONS", env.get("AUTH0_HONOR_PERMISSIONS", ""))
+    jwks_policy = jwks_policy_from(env)
     if issuer is None and not audience:
         if not debug:
             raise ImproperlyConfigured(
@@ -101,6 +141,7 @@ def load_config(env: Mapping[str, str], *, debug: bool) -> Auth0Config:
             leeway=leeway,
             honor_permissions=permissions,
             dev_key_file=DEV_KEY_FILE,
+            **jwks_policy,
         )
     if issuer is None:
         raise ImproperlyConfigured("AUTH0_AUDIENCE is set but neither AUTH0_DOMAIN nor AUTH0_ISSUER is")
@@ -112,4 +153,5 @@ def load_config(env: Mapping[str, str], *, debug: bool) -> Auth0Config:
         jwks_url=jwks_url_for(issuer),
         leeway=leeway,
         honor_permissions=permissions,
+        **jwks_policy,
     )

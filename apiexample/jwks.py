@@ -2,25 +2,41 @@
 
 A key source answers one question, ``get_key(kid)``, with a joserfc ``RSAKey``, or raises
 ``UnknownKeyId`` (the token names no key we have: 401) or ``KeysUnavailable`` (we cannot tell: 503).
-Only keys usable under DESIGN §5 rule 4 are kept: RSA, modulus >= 2048 bits, ``use`` absent or
-``sig``, ``alg`` absent or ``RS256``, a string ``kid``. Others are skipped (and logged once), so an EC
-key published beside the RSA ones does not break them.
+``JWKSClient`` fetches the set over HTTP(S) (RFC 7517 §5; caching as in RFC 9111 §4.2.1 freshness and
+RFC 5861 stale-if-error), keeps the keys ``apiexample.keyset`` finds usable (DESIGN §5 rule 4), and
+logs each skipped key once.
 """
 
 from __future__ import annotations
 
+import functools
 import logging
+import math
 import threading
 import time
 from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from typing import Protocol
 
 import requests
 from joserfc.jwk import RSAKey
 
-logger = logging.getLogger(__name__)
+from apiexample.jwks_fetch import FetchFailed, fetch_jwks
+from apiexample.keyset import parse_jwks, read_jwks, unusable_reason
 
-MIN_MODULUS_BITS = 2048
+__all__ = [
+    "JWKSClient",
+    "KeySource",
+    "KeysUnavailable",
+    "RefetchLimiter",
+    "StaticKeySource",
+    "UnknownKeyId",
+    "parse_jwks",
+    "read_jwks",
+    "unusable_reason",
+]
+
+logger = logging.getLogger(__name__)
 
 
 class KeysUnavailable(Exception):
@@ -44,59 +60,6 @@ class KeySource(Protocol):
         ...  # pragma: no cover - a Protocol body is never run
 
 
-def _b64url_uint_bits(value: object) -> int:
-    """Bit length of a Base64urlUInt (RFC 7518 §2), 0 when it is not one."""
-    import base64
-    import binascii
-
-    if not isinstance(value, str) or not value or "=" in value:
-        return 0
-    try:
-        raw = base64.urlsafe_b64decode(value + "=" * (-len(value) % 4))
-    except (binascii.Error, ValueError):
-        return 0
-    return int.from_bytes(raw, "big").bit_length()
-
-
-def unusable_reason(jwk: object) -> str | None:
-    """Why ``jwk`` cannot verify an RS256 token under DESIGN §5 rule 4, or None when it can."""
-    if not isinstance(jwk, Mapping):
-        return "not a JSON object"
-    if jwk.get("kty") != "RSA":
-        return f"kty {jwk.get('kty')!r} is not RSA"
-    if not isinstance(jwk.get("kid"), str):
-        return "no string kid"
-    if jwk.get("use", "sig") != "sig":
-        return f"use {jwk.get('use')!r} is not sig"
-    if jwk.get("alg", "RS256") != "RS256":
-        return f"alg {jwk.get('alg')!r} is not RS256"
-    bits = _b64url_uint_bits(jwk.get("n"))
-    if bits < MIN_MODULUS_BITS:
-        return f"modulus of {bits} bits is under {MIN_MODULUS_BITS}"
-    if _b64url_uint_bits(jwk.get("e")) < 2:
-        return "no valid public exponent"
-    return None
-
-
-def parse_jwks(document: object) -> dict[str, RSAKey]:
-    """The usable keys of a JWK Set by ``kid``; raises ``ValueError`` when it is not a JWK Set."""
-    if not isinstance(document, Mapping) or not isinstance(document.get("keys"), list):
-        raise ValueError("not a JWK Set: expected a JSON object with a 'keys' array")
-    keys: dict[str, RSAKey] = {}
-    for jwk in document["keys"]:
-        reason = unusable_reason(jwk)
-        if reason is None:
-            try:
-                # Public members only: a JWKS that leaks "d" must not make us hold a private key.
-                keys[jwk["kid"]] = RSAKey.import_key({"kty": "RSA", "n": jwk["n"], "e": jwk["e"]})
-            except Exception as error:  # joserfc raises several types for a bad modulus
-                reason = f"not importable ({type(error).__name__})"
-        if reason is not None:
-            kid = jwk.get("kid") if isinstance(jwk, Mapping) else None
-            logger.warning("JWKS key %r skipped: %s", kid, reason)
-    return keys
-
-
 class StaticKeySource:
     """A fixed JWK Set held in memory (the offline dev issuer's, or a test's)."""
 
@@ -111,11 +74,71 @@ class StaticKeySource:
             raise UnknownKeyId(kid) from None
 
 
-class JWKSClient:
-    """The tenant's JWKS over HTTP(S), fetched on first need and cached.
+class RefetchLimiter:
+    """A token bucket for the refetches that unknown ``kid``s trigger (not for scheduled fetches).
 
-    An unknown ``kid`` triggers a refetch (so a rotated key works without a restart), at most once
-    every ``min_refetch_interval`` seconds so that forged ``kid``s cannot flood the tenant.
+    It holds at most ``burst`` tokens and gains one every ``interval`` seconds; a refetch spends one.
+    So in any window of ``w`` seconds there are at most ``burst + w // interval`` refetches, and a
+    flood of forged ``kid``s costs the tenant ``burst`` requests, then one per ``interval``.
+
+    Unlike PyJWT's cooldown, the bucket starts full and neither the first (cold) fetch nor the TTL
+    refreshes spend from it: a key rotated right after start-up is found by the very first token that
+    names it, and the burst leaves room for a genuine rotation after a few forged ``kid``s. Kept as a
+    theoretical arrival time (GCRA) so that whole-second clocks give exact, reproducible answers.
+    """
+
+    def __init__(self, *, interval: float, burst: int) -> None:
+        self.interval = interval
+        self.burst = burst
+        self._next_free = -math.inf  # when the bucket is full again
+
+    def __repr__(self) -> str:
+        return f"<RefetchLimiter burst={self.burst} +1 per {self.interval:g}s>"
+
+    def take(self, now: float) -> bool:
+        """Spend a token if one is left at ``now``; False when the refetch must not happen."""
+        next_free = max(self._next_free, now)
+        if next_free - now > (self.burst - 1) * self.interval:
+            return False
+        self._next_free = next_free + self.interval
+        return True
+
+
+@dataclass(frozen=True)
+class _Cache:
+    """The usable keys of the last good fetch; replaced whole, never changed, so reads need no lock."""
+
+    keys: Mapping[str, RSAKey]
+    fresh_until: float
+    stale_until: float
+
+
+class _Fetch:
+    """One fetch in flight: the requests that need it wait on ``done`` and share its outcome."""
+
+    def __init__(self) -> None:
+        self.done = threading.Event()
+        self.waiters = 0
+
+
+def _start_thread(work: Callable[[], None]) -> None:
+    threading.Thread(target=work, name="jwks-fetch", daemon=True).start()
+
+
+class JWKSClient:
+    """The tenant's JWKS over HTTP(S): fetched on first need, cached, refreshed, rate limited.
+
+    - Warm path: a fresh cached ``kid`` is one dict read, no lock; keys are parsed once per fetch.
+    - Keys are fresh for ``ttl`` seconds after a good fetch; then a request that names a cached key
+      gets it at once while one fetch refreshes the set in the background.
+    - An unknown ``kid`` triggers a refetch (a rotated key works without a restart), limited by a
+      ``RefetchLimiter``: ``refetch_burst`` at once, then one per ``min_refetch_interval`` seconds.
+    - Single flight: one fetch at a time; requests that need it wait for it, at most ``timeout``
+      seconds in all, so a slow JWKS never holds a request longer than that.
+    - Faults (refused, timeout, non-200, non-JSON, no usable key): the cached keys keep serving up to
+      ``max_stale`` seconds past their TTL; without them, ``KeysUnavailable`` (503 with Retry-After).
+      The first failure is retried by the next request, then retries back off from
+      ``failure_backoff`` to ``max_failure_backoff`` seconds; the first good fetch ends the outage.
     """
 
     def __init__(
@@ -123,54 +146,190 @@ class JWKSClient:
         url: str,
         *,
         session: requests.Session | None = None,
-        timeout: tuple[float, float] = (3.0, 5.0),
+        timeout: float = 5.0,
+        ttl: float = 600.0,
+        max_stale: float = 3600.0,
         min_refetch_interval: float = 10.0,
+        refetch_burst: int = 3,
+        failure_backoff: float = 1.0,
+        max_failure_backoff: float = 30.0,
         clock: Callable[[], float] = time.monotonic,
+        spawn: Callable[[Callable[[], None]], None] = _start_thread,
     ) -> None:
         if not url.startswith(("https://", "http://")):
             raise ValueError(f"JWKS URL must be http(s): {url!r}")
         self.url = url
+        # One session: its connection pool keeps the TLS connection to the tenant between fetches.
+        # Not thread-safe in general, but single flight means one fetch uses it at a time.
         self.session = session or requests.Session()
         self.timeout = timeout
-        self.min_refetch_interval = min_refetch_interval
+        self.ttl = ttl
+        self.max_stale = max_stale
+        self.failure_backoff = failure_backoff
+        self.max_failure_backoff = max_failure_backoff
         self.clock = clock
-        self._keys: dict[str, RSAKey] | None = None
-        self._last_fetch: float | None = None
+        self.limiter = RefetchLimiter(interval=min_refetch_interval, burst=refetch_burst)
+        self._spawn = spawn
         self._lock = threading.Lock()
+        self._cache: _Cache | None = None
+        self._inflight: _Fetch | None = None
+        self._failures = 0
+        self._retry_at = -math.inf
+        self._last_failure = "the signing keys have not been fetched yet"
+        self._reported: set[tuple[str, str]] = set()
 
     def __repr__(self) -> str:
-        count = "cold" if self._keys is None else f"{len(self._keys)} keys"
+        cache = self._cache
+        count = "cold" if cache is None else f"{len(cache.keys)} keys"
         return f"<JWKSClient {self.url} {count}>"
 
     def get_key(self, kid: str) -> RSAKey:
-        """The usable key named ``kid``, fetching the JWKS on first need or for an unknown ``kid``."""
-        keys = self._keys
-        if keys is not None and kid in keys:
-            return keys[kid]
-        with self._lock:
-            if self._keys is None or (kid not in self._keys and self._may_refetch()):
-                self._keys = self._fetch()
-            if kid in self._keys:
-                return self._keys[kid]
-        raise UnknownKeyId(kid)
+        """The usable key named ``kid``; raises ``UnknownKeyId`` (401) or ``KeysUnavailable`` (503)."""
+        cache = self._cache
+        if cache is not None and self.clock() < cache.fresh_until:
+            key = cache.keys.get(kid)
+            if key is not None:
+                return key
+        return self._get_key_slow(kid)
 
-    def _may_refetch(self) -> bool:
-        return self._last_fetch is None or self.clock() - self._last_fetch >= self.min_refetch_interval
+    def _get_key_slow(self, kid: str) -> RSAKey:
+        deadline = time.monotonic() + self.timeout
+        # Twice at most: a request that joined a fetch begun before it arrived (maybe before a
+        # rotation) may try once more for its own, if the limiter allows.
+        tries = 0
+        while True:
+            tries += 1
+            with self._lock:
+                now = self.clock()
+                cache = self._cache
+                if cache is not None and now < cache.fresh_until and kid in cache.keys:
+                    return cache.keys[kid]
+                fetch, joined = self._inflight, True
+                if fetch is None and self._should_fetch(cache, now):
+                    fetch = self._inflight = _Fetch()
+                    joined = False
+                elif fetch is not None:
+                    fetch.waiters += 1
+                stale = cache.keys.get(kid) if cache is not None and now < cache.stale_until else None
+            if not joined and fetch is not None:
+                self._start(fetch)
+            if fetch is None or fetch.done.is_set():
+                break
+            if stale is not None:
+                return stale  # refreshing in the background: the cached key serves meanwhile
+            if not fetch.done.wait(max(0.0, deadline - time.monotonic())) or not joined or tries == 2:
+                break
+        return self._answer(kid)
 
-    def _fetch(self) -> dict[str, RSAKey]:
-        self._last_fetch = self.clock()
+    def _should_fetch(self, cache: _Cache | None, now: float) -> bool:
+        if now < self._retry_at:
+            return False  # backing off after a failure: do not hammer a tenant that is down
+        if cache is None or now >= cache.fresh_until:
+            return True  # cold or expired: a scheduled fetch, not charged to the limiter
+        return self.limiter.take(now)
+
+    def _start(self, fetch: _Fetch) -> None:
+        work = functools.partial(self._run, fetch)
         try:
-            response = self.session.get(self.url, timeout=self.timeout, allow_redirects=False)
-            response.raise_for_status()
-            keys = parse_jwks(response.json())
-        except (requests.RequestException, ValueError) as error:
-            logger.warning("JWKS fetch from %s failed: %s", self.url, error)
-            if self._keys:
-                return self._keys
-            raise KeysUnavailable(f"JWKS fetch failed: {type(error).__name__}") from error
-        logger.info("JWKS fetched from %s: %d usable keys", self.url, len(keys))
-        if not keys:
-            if self._keys:
-                return self._keys
-            raise KeysUnavailable("JWKS has no usable keys")
+            self._spawn(work)
+        except RuntimeError:  # no thread to be had (interpreter shutdown, thread limit): fetch here
+            logger.warning("JWKS fetch thread could not start; fetching in the request thread")
+            work()
+
+    def backoff(self, failures: int) -> float:
+        """Seconds to wait after ``failures`` failed fetches in a row before the next attempt.
+
+        The first failure may be a blip (a reset connection, a deploy at the tenant): the next request
+        retries at once. After that, ``failure_backoff`` doubling up to ``max_failure_backoff``.
+        """
+        if failures <= 1:
+            return 0.0
+        return min(self.max_failure_backoff, self.failure_backoff * 2.0 ** min(failures - 2, 30))
+
+    def _answer(self, kid: str) -> RSAKey:
+        with self._lock:
+            now = self.clock()
+            cache = self._cache
+            if cache is not None and now < cache.stale_until:
+                key = cache.keys.get(kid)
+                if key is None:
+                    raise UnknownKeyId(kid)
+                return key
+            reason = self._last_failure if self._inflight is None else "the JWKS did not answer in time"
+            retry_after = max(1, math.ceil(self._retry_at - now)) if self._retry_at > now else 1
+        raise KeysUnavailable(reason, retry_after=retry_after)
+
+    def _run(self, fetch: _Fetch) -> None:
+        started = time.monotonic()
+        keys: dict[str, RSAKey] = {}
+        status: int | None = None
+        failure: str | None = "the JWKS fetch was interrupted"
+        try:
+            try:
+                keys, skipped = fetch_jwks(self.session, self.url, timeout=self.timeout)
+                status = 200
+                self._report(skipped)
+                if not keys:
+                    raise FetchFailed("the JWKS has no usable keys", status)
+                keys, failure = self._keep_identities(keys), None
+            except FetchFailed as error:
+                failure, status = error.reason, error.status
+            except Exception as error:  # a bug must not strand the waiters nor wedge the single flight
+                logger.exception("JWKS fetch from %s failed unexpectedly", self.url)
+                failure = f"the JWKS fetch failed ({type(error).__name__})"
+            finally:
+                retry_in, cached = self._record(keys, failure)
+            duration_ms = (time.monotonic() - started) * 1000
+            if failure is None:
+                logger.info(
+                    "JWKS fetched from %s: status %s, %d usable keys, %.0f ms, %d waiting",
+                    self.url,
+                    status,
+                    len(keys),
+                    duration_ms,
+                    fetch.waiters,
+                )
+            else:
+                logger.warning(
+                    "JWKS fetch from %s failed: %s (status %s, %.0f ms); %d cached keys; retry in %.0f s",
+                    self.url,
+                    failure,
+                    status,
+                    duration_ms,
+                    cached,
+                    retry_in,
+                )
+        finally:
+            fetch.done.set()  # after the log line, so that a waiter returns with it written
+
+    def _record(self, keys: dict[str, RSAKey], failure: str | None) -> tuple[float, int]:
+        """Store a fetch's outcome; the seconds until the next attempt and the number of cached keys."""
+        with self._lock:
+            now = self.clock()
+            if failure is None:
+                self._cache = _Cache(keys, now + self.ttl, now + self.ttl + self.max_stale)
+                self._failures, self._retry_at = 0, -math.inf
+            else:
+                self._failures += 1
+                self._retry_at = now + self.backoff(self._failures)
+                self._last_failure = failure
+            self._inflight = None
+            return self._retry_at - now, 0 if self._cache is None else len(self._cache.keys)
+
+    def _keep_identities(self, keys: dict[str, RSAKey]) -> dict[str, RSAKey]:
+        # An unchanged key keeps its object across refreshes, so what was verified with it (the
+        # validator's verified-token cache checks the key by identity) stays valid.
+        cache = self._cache
+        previous = {} if cache is None else cache.keys
+        for kid, key in keys.items():
+            old = previous.get(kid)
+            if old is not None and old.as_dict(private=False) == key.as_dict(private=False):
+                keys[kid] = old
         return keys
+
+    def _report(self, skipped: list[tuple[object, str]]) -> None:
+        for kid, reason in skipped:
+            entry = (repr(kid)[:100], reason)
+            if entry not in self._reported and len(self._reported) < 1000:
+                self._reported.add(entry)
+                logger.warning("JWKS key %s skipped: %s", *entry)

@@ -77,7 +77,7 @@ def test_static_key_source() -> None:
 def test_client_fetches_lazily_once_and_refetches_for_an_unknown_kid() -> None:
     now = [0.0]
     with FakeIssuer() as issuer:
-        client = JWKSClient(issuer.jwks_url, clock=lambda: now[0])
+        client = JWKSClient(issuer.jwks_url, clock=lambda: now[0], refetch_burst=1)
         assert "cold" in repr(client)
         assert issuer.mock.fetches == 0
         client.get_key(issuer.signing_key.kid)
