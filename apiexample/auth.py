@@ -95,8 +95,13 @@ class Auth0ResourceProtector(ResourceProtector):
         return token
 
     def parse_request_authorization(self, request: Any) -> tuple[Auth0JWTBearerTokenValidator, str]:
-        """The validator and the bearer token of ``request`` (see ``parse_bearer``)."""
-        return self.validator, parse_bearer(request.headers.get("Authorization"))
+        """The validator and the bearer token of ``request`` (see ``parse_bearer``).
+
+        The header is read first: a request without credentials is answered 401 before (and without)
+        the validator and its key source being built.
+        """
+        token = parse_bearer(request.headers.get("Authorization"))
+        return self.validator, token
 
 
 require_auth = Auth0ResourceProtector()

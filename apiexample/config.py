@@ -6,10 +6,12 @@ A pure function of the environment so that every rule here is testable without r
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from django.core.exceptions import ImproperlyConfigured
 
@@ -18,6 +20,9 @@ DEV_KEY_FILE = Path(__file__).resolve().parent.parent / ".dev-issuer-key.json"
 DEV_ISSUER = "https://dev-issuer.apiexample.localhost/"
 DEV_AUDIENCE = "https://apiexample.localhost/api"
 
+#: A host name, IPv4 or bracketed IPv6 address, with an optional port: nothing that would move the
+#: JWKS URL elsewhere (no user info, path, query or fragment).
+_HOST = re.compile(r"(?:[A-Za-z0-9](?:[A-Za-z0-9.-]*[A-Za-z0-9])?|\[[0-9A-Fa-f:.]+\])(?::[0-9]{1,5})?")
 _TRUE = {"1", "true", "yes", "on"}
 _FALSE = {"0", "false", "no", "off", ""}
 
@@ -102,15 +107,24 @@ def issuer_from(env: Mapping[str, str]) -> str | None:
     """``AUTH0_ISSUER`` as given, else ``https://{AUTH0_DOMAIN}/``, else None."""
     issuer = env.get("AUTH0_ISSUER", "").strip()
     if issuer:
-        if not issuer.startswith(("https://", "http://")):
-            raise ImproperlyConfigured(f"AUTH0_ISSUER={issuer!r} must be an http(s) URL")
+        parts = urlsplit(issuer)
+        if (
+            parts.scheme not in ("https", "http")
+            or not _HOST.fullmatch(parts.netloc)
+            or parts.query
+            or parts.fragment
+        ):
+            raise ImproperlyConfigured(
+                f"AUTH0_ISSUER={issuer!r} must be an http(s) URL with a host (and port), "
+                "without user, query or fragment"
+            )
         return issuer
     domain = env.get("AUTH0_DOMAIN", "").strip()
     if domain:
-        if "/" in domain:
+        if not _HOST.fullmatch(domain):
             raise ImproperlyConfigured(
-                f"AUTH0_DOMAIN={domain!r} must be a bare host (e.g. tenant.eu.auth0.com); "
-                "use AUTH0_ISSUER for a full URL"
+                f"AUTH0_DOMAIN={domain!r} must be a bare host with an optional port (e.g. "
+                "tenant.eu.auth0.com or 127.0.0.1:8443); use AUTH0_ISSUER for a full URL"
             )
         return f"https://{domain}/"
     return None

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from django.test import override_settings
 
 from apiexample.auth import Auth0ResourceProtector, require_auth
@@ -47,3 +48,19 @@ def test_authenticated_tokens_are_announced_to_authlibs_signal(tenant: FakeIssue
     finally:
         token_authenticated.disconnect(receiver)
     assert [dict(token)["scope"] for token in received] == ["x"]  # type: ignore[call-overload]
+
+
+def test_a_request_without_credentials_does_not_need_the_validator(monkeypatch: pytest.MonkeyPatch) -> None:
+    from django.test import Client
+
+    def unavailable(config: object) -> object:
+        raise RuntimeError("key source cannot be built")
+
+    monkeypatch.setattr("apiexample.auth.key_source_for", unavailable)
+    require_auth.reset()
+    try:
+        response = Client().get("/api/private")
+    finally:
+        require_auth.reset()
+    assert response.status_code == 401
+    assert response["WWW-Authenticate"] == 'Bearer realm="apiexample"'

@@ -38,6 +38,13 @@ def test_issuer_overrides_domain_and_is_kept_exactly() -> None:
     assert no_slash.jwks_url == "https://issuer.example/tenant/.well-known/jwks.json"
 
 
+@pytest.mark.parametrize("domain", ["tenant.eu.auth0.com", "127.0.0.1:8443", "[::1]:8443", "localhost"])
+def test_domains_with_ports_and_addresses(domain: str) -> None:
+    config = load_config({"AUTH0_DOMAIN": domain, "AUTH0_AUDIENCE": "a"}, debug=False)
+    assert config.issuer == f"https://{domain}/"
+    assert config.jwks_url == f"https://{domain}/.well-known/jwks.json"
+
+
 def test_api_identifier_is_an_alias_of_the_audience() -> None:
     config = load_config({"AUTH0_DOMAIN": "t.example", "API_IDENTIFIER": "https://sample-api"}, debug=False)
     assert config.audience == "https://sample-api"
@@ -73,6 +80,15 @@ def test_honor_permissions_is_opt_in() -> None:
         ({"AUTH0_DOMAIN": "t.example"}, "AUTH0_AUDIENCE is not"),
         ({"AUTH0_DOMAIN": "https://t.example/", "AUTH0_AUDIENCE": "a"}, "bare host"),
         ({"AUTH0_ISSUER": "t.example", "AUTH0_AUDIENCE": "a"}, "http"),
+        ({"AUTH0_ISSUER": "ftp://t.example/", "AUTH0_AUDIENCE": "a"}, "http"),
+        ({"AUTH0_ISSUER": "https://user@evil.example/", "AUTH0_AUDIENCE": "a"}, "without user"),
+        ({"AUTH0_ISSUER": "https:///path", "AUTH0_AUDIENCE": "a"}, "with a host"),
+        ({"AUTH0_ISSUER": "https://t.example/?x=1", "AUTH0_AUDIENCE": "a"}, "query"),
+        ({"AUTH0_ISSUER": "https://t.example/#f", "AUTH0_AUDIENCE": "a"}, "fragment"),
+        ({"AUTH0_DOMAIN": "tenant#", "AUTH0_AUDIENCE": "a"}, "bare host"),
+        ({"AUTH0_DOMAIN": "a@evil.example", "AUTH0_AUDIENCE": "a"}, "bare host"),
+        ({"AUTH0_DOMAIN": "host?x", "AUTH0_AUDIENCE": "a"}, "bare host"),
+        ({"AUTH0_DOMAIN": "host:port", "AUTH0_AUDIENCE": "a"}, "bare host"),
         ({}, "DEBUG is off"),
     ],
 )
