@@ -204,7 +204,10 @@ class ClientRegistry:
         if (
             client is None
             or secret is None
-            or not hmac.compare_digest(client.client_secret.encode(), secret.encode())
+            # surrogatepass: a JSON body can carry a lone surrogate (\ud800), which UTF-8 cannot encode.
+            or not hmac.compare_digest(
+                client.client_secret.encode("utf-8", "surrogatepass"), secret.encode("utf-8", "surrogatepass")
+            )
         ):
             raise TokenRequestError(401, "access_denied", "Unauthorized")
         return client

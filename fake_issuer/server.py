@@ -18,18 +18,23 @@ Routes, relative to each issuer URL::
     DELETE _admin/keys/<kid>                       withdraw a key
     POST   _admin/faults  {"fault", "endpoint"}    inject a fault; DELETE _admin/faults heals
     POST   _admin/mint    {"scope", "claims", "header", "drop"}   a token, for non-Python clients
-    GET    /_admin/requests                        (server-wide) every request recorded so far
+    GET    /_admin/requests                        (server-wide) the last ``max_requests`` requests
+
+The admin calls have no authentication, so they refuse what a web page could send (a cross-site request,
+DNS rebinding): a ``Host`` other than this server's loopback address and port, an ``Origin`` other than
+its own, a body that is not ``Content-Type: application/json`` (which a browser cannot send unasked).
 """
 
 from __future__ import annotations
 
-import queue
+import json
 import shutil
 import socket
 import socketserver
 import sys
 import threading
 import time
+from collections import deque
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -41,12 +46,22 @@ from urllib.parse import urlsplit
 from fake_issuer.clients import ClientRegistry, TokenRequestError, default_clients
 from fake_issuer.issuer import DEFAULT_AUDIENCE, FakeIssuer
 from fake_issuer.keys import SigningKey
-from fake_issuer.tenant import Endpoint, Fault, Reply, Tenant, admin_document, token_request
+from fake_issuer.tenant import (
+    Endpoint,
+    Fault,
+    Reply,
+    Tenant,
+    admin_document,
+    admin_refusal,
+    token_request,
+)
 from fake_issuer.tls import TLSFiles, create_tls_files
 
 _WELL_KNOWN_DISCOVERY = (".well-known/openid-configuration", ".well-known/oauth-authorization-server")
 #: A token request or an admin call is small; anything bigger is refused unread.
 MAX_BODY_BYTES = 64 * 1024
+#: How many requests ``requests`` (and ``take_request``) keep: the oldest go first.
+MAX_REQUESTS = 2000
 
 
 @dataclass(frozen=True)
@@ -75,13 +90,19 @@ class IssuerServer:
         keys: int | Sequence[SigningKey] = 1,
         clock: Callable[[], float] = time.time,
         log: Callable[[str], None] | None = None,
+        timeout: float = 10.0,
+        max_requests: int = MAX_REQUESTS,
     ) -> None:
         self._own_tls = tls is True
         self.tls: TLSFiles | None = create_tls_files() if tls is True else tls or None
         self.clock = clock
         self.log = log
-        self.requests: list[ServedRequest] = []
-        self._queue: queue.Queue[ServedRequest] = queue.Queue()
+        #: Seconds a connection may stay silent (mid-request or idle) before the server closes it.
+        self.timeout = timeout
+        #: The last ``max_requests`` requests, oldest first, so a long-running server stays bounded.
+        self.requests: deque[ServedRequest] = deque(maxlen=max_requests)
+        self._untaken: deque[ServedRequest] = deque(maxlen=max_requests)
+        self._arrived = threading.Condition()
         self._thread: threading.Thread | None = None
         try:
             self._httpd = _HTTPServer(host, port, self)
@@ -91,6 +112,10 @@ class IssuerServer:
         self.host, self.port = host, self._httpd.server_address[1]
         scheme = "https" if self.tls else "http"
         self.url = f"{scheme}://{f'[{host}]' if ':' in host else host}:{self.port}/"
+        own = urlsplit(self.url).netloc
+        hosts = {own, *(f"{name}:{self.port}" for name in ("127.0.0.1", "localhost", "[::1]"))}
+        self._admin_hosts = frozenset(hosts)
+        self._admin_origins = frozenset(f"{scheme}://{name}" for name in hosts)
         self.tenants: dict[str, Tenant] = {}
         # Another issuer than the server's own URL: behind a proxy, or to test an issuer mismatch.
         self._root_issuer = issuer
@@ -178,16 +203,18 @@ class IssuerServer:
             tenant.heal()
 
     def take_request(self, timeout: float = 5.0) -> ServedRequest:
-        """The oldest request not taken yet, waiting up to ``timeout`` seconds for one."""
-        try:
-            return self._queue.get(timeout=timeout)
-        except queue.Empty:
-            raise LookupError(f"no request reached {self.url} within {timeout} s") from None
+        """The oldest request not taken yet (of the last ``max_requests``), waiting up to ``timeout`` s."""
+        with self._arrived:
+            if not self._arrived.wait_for(lambda: self._untaken, timeout):
+                raise LookupError(f"no request reached {self.url} within {timeout} s")
+            return self._untaken.popleft()
 
     def record(self, request: ServedRequest) -> None:
         """Keep ``request`` in ``requests`` and queue it for ``take_request``."""
-        self.requests.append(request)
-        self._queue.put(request)
+        with self._arrived:
+            self.requests.append(request)
+            self._untaken.append(request)
+            self._arrived.notify_all()
         if self.log is not None:
             self.log(f"{request.method} {request.path}")
 
@@ -197,6 +224,8 @@ class IssuerServer:
         """The reply to one request (the HTTP plumbing only reads and writes)."""
         path = urlsplit(target).path
         if path == "/_admin/requests":
+            if refusal := admin_refusal(headers, body, self._admin_hosts, self._admin_origins):
+                return refusal
             if method != "GET":
                 return _not_allowed("GET")
             listed = [{"method": r.method, "path": r.path, "time": r.time} for r in self.requests]
@@ -223,6 +252,8 @@ class IssuerServer:
                 return Reply.error(error.status, error.error, error.description)
             return tenant.token(params, basic)
         if route.startswith("_admin/"):
+            if refusal := admin_refusal(headers, body, self._admin_hosts, self._admin_origins):
+                return refusal
             try:
                 document = admin_document(body)
             except ValueError as error:
@@ -256,11 +287,12 @@ class _HTTPServer(ThreadingHTTPServer):
             super().handle_error(request, client_address)
 
     def finish_request(self, request: Any, client_address: Any) -> None:
+        # A client that stalls (mid-request or idle between requests) is let go after the timeout.
+        request.settimeout(self.app.timeout)
         if self.context is None:
             super().finish_request(request, client_address)
             return
         # The handshake runs here, in the connection's own thread, so a silent client blocks nobody.
-        request.settimeout(10)
         try:
             tls = self.context.wrap_socket(request, server_side=True)
         except OSError:
@@ -273,15 +305,17 @@ class _Handler(BaseHTTPRequestHandler):
     server: _HTTPServer
     protocol_version = "HTTP/1.1"
     server_version = "fake_issuer"
-    error_content_type = "application/json"
-    error_message_format = '{"error": "invalid_request", "error_description": "%(code)d %(message)s"}'
 
     def do_GET(self) -> None:
-        """Answer any method through ``IssuerServer.answer``."""
+        """Answer any method through ``IssuerServer.answer`` (HEAD as GET, without the body)."""
         length = self.headers.get("Content-Length", "0")
         readable = length.isascii() and length.isdigit() and int(length) <= MAX_BODY_BYTES
         refused = not readable or "Transfer-Encoding" in self.headers
-        body = b"" if refused else self.rfile.read(int(length))
+        try:
+            body = b"" if refused else self.rfile.read(int(length))
+        except TimeoutError:  # fewer bytes than Content-Length promised, then silence
+            self.send_error(408, "the body did not arrive within the timeout")
+            return
         app = self.server.app
         headers = dict(self.headers.items())
         app.record(ServedRequest(self.command, self.path, app.clock(), headers, body))
@@ -292,8 +326,9 @@ class _Handler(BaseHTTPRequestHandler):
                 Reply.error(400, "invalid_request", f"send a Content-Length of at most {MAX_BODY_BYTES}")
             )
             return
+        method = "GET" if self.command == "HEAD" else self.command
         try:
-            reply = app.answer(self.command, self.path, headers, body)
+            reply = app.answer(method, self.path, headers, body)
         except Exception as error:
             reply = Reply.error(500, "server_error", f"{type(error).__name__}: {error}")
         if reply.drop:
@@ -302,7 +337,7 @@ class _Handler(BaseHTTPRequestHandler):
             return
         self._send(reply)
 
-    do_POST = do_DELETE = do_PUT = do_PATCH = do_GET
+    do_HEAD = do_POST = do_DELETE = do_PUT = do_PATCH = do_GET
 
     def _send(self, reply: Reply) -> None:
         self.send_response(reply.status)
@@ -310,7 +345,25 @@ class _Handler(BaseHTTPRequestHandler):
             self.send_header(name, value)
         self.send_header("Content-Length", str(len(reply.body)))
         self.end_headers()
-        self.wfile.write(reply.body)
+        if self.command != "HEAD":
+            self.wfile.write(reply.body)
+
+    def send_error(self, code: int, message: str | None = None, explain: str | None = None) -> None:
+        """http.server's own errors (bad request line, unknown method, huge headers) as JSON, then close."""
+        # Its template would carry the request line HTML-escaped, not JSON-escaped; and before the
+        # version is parsed it would answer as HTTP/0.9, with no status line at all.
+        if self.request_version == "HTTP/0.9":
+            self.request_version = "HTTP/1.0"
+        self.close_connection = True
+        description = f"{code} {message or self.responses.get(code, ('',))[0]}"
+        body = json.dumps({"error": "invalid_request", "error_description": description}).encode()
+        self.send_response(code)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(body)))
+        self.send_header("Connection", "close")
+        self.end_headers()
+        if self.command != "HEAD":
+            self.wfile.write(body)
 
     def log_message(self, format: str, *args: Any) -> None:
         """Quiet: the server's ``log`` callback sees every request instead."""

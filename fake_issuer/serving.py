@@ -40,6 +40,8 @@ TLS:
 admin calls (same server, loopback): POST _admin/rotate, POST _admin/keys, DELETE _admin/keys/KID,
   POST _admin/faults {{"fault": status|garbage|empty|slow|drop, "endpoint": jwks|discovery|token}},
   DELETE _admin/faults, POST _admin/mint {{"scope", "claims", "header", "drop"}}, GET /_admin/requests.
+  They answer 403 unless Host is 127.0.0.1:PORT, localhost:PORT or [::1]:PORT and any Origin is the
+  server's own, and 415 to a body that is not Content-Type: application/json: no web page can drive them.
 """
 
 

@@ -12,7 +12,7 @@ import base64
 import binascii
 import json
 import threading
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
 from typing import Literal, get_args
 from urllib.parse import parse_qs, unquote_plus
@@ -234,6 +234,8 @@ def token_request(headers: Mapping[str, str], body: bytes) -> tuple[dict[str, st
             raise ValueError("Content-Type must be application/json or application/x-www-form-urlencoded")
     except ValueError as error:  # UnicodeDecodeError and json.JSONDecodeError are ValueErrors
         raise TokenRequestError(400, "invalid_request", str(error)) from None
+    except RecursionError:  # json.loads on deeply nested arrays or objects
+        raise TokenRequestError(400, "invalid_request", "the JSON body is nested too deeply") from None
     wrong = sorted(name for name, value in params.items() if not isinstance(value, str))
     if wrong:
         raise TokenRequestError(400, "invalid_request", f"parameters must be strings: {', '.join(wrong)}")
@@ -257,7 +259,32 @@ def admin_document(body: bytes) -> dict[str, object]:
     """An admin call's JSON body (none is ``{}``); ``ValueError`` unless a JSON object."""
     if not body.strip():
         return {}
-    document = json.loads(body)
+    try:
+        document = json.loads(body)
+        # A lone surrogate (\ud800) parses, but no token or JWKS holding it can be encoded as UTF-8.
+        json.dumps(document, ensure_ascii=False).encode()
+    except RecursionError:
+        raise ValueError("the JSON body is nested too deeply") from None
+    except UnicodeEncodeError:
+        raise ValueError("the JSON body holds a lone surrogate, which UTF-8 cannot encode") from None
     if not isinstance(document, dict):
         raise ValueError("an admin call takes a JSON object")
     return document
+
+
+def admin_refusal(
+    headers: Mapping[str, str], body: bytes, hosts: Collection[str], origins: Collection[str]
+) -> Reply | None:
+    """Why an admin call is refused, or None: only this server's loopback names, no other page's request."""
+    # A web page can make a browser send a simple cross-site request (form POST, text/plain body) or,
+    # after DNS rebinding, a same-origin one under its own host name: refuse what only a page would send.
+    lowered = {name.lower(): value for name, value in headers.items()}
+    if lowered.get("host", "").lower() not in hosts:
+        return Reply.error(403, "access_denied", "Host must name this server's loopback address")
+    origin = lowered.get("origin")
+    if origin is not None and origin.lower() not in origins:
+        return Reply.error(403, "access_denied", "admin calls are refused from other origins")
+    content_type = lowered.get("content-type", "").split(";")[0].strip().lower()
+    if body and content_type != JSON_TYPE:
+        return Reply.error(415, "invalid_request", f"an admin call's body must be {JSON_TYPE}")
+    return None

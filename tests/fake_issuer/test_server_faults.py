@@ -117,9 +117,10 @@ def test_admin_mint_refuses_malformed_documents(server: IssuerServer, document: 
     assert response.json()["error"] == "invalid_request"
 
 
-@pytest.mark.parametrize("body", [b"[1]", b"{nope", b'"x"'])
+@pytest.mark.parametrize("body", [b"[1]", b"{nope", b'"x"', b"[" * 50_000, b'{"claims": {"sub": "\\ud800"}}'])
 def test_admin_calls_take_json_objects(server: IssuerServer, body: bytes) -> None:
-    response = requests.post(f"{server.url}_admin/mint", data=body, timeout=5)
+    headers = {"Content-Type": "application/json"}
+    response = requests.post(f"{server.url}_admin/mint", data=body, headers=headers, timeout=5)
     assert response.status_code == 400
     assert response.json()["error"] == "invalid_request"
 

@@ -295,7 +295,7 @@ def test_every_request_is_recorded_in_order(server: IssuerServer) -> None:
     assert (second.method, second.path) == ("POST", "/oauth/token")
     assert json.loads(second.body) == token_request("reader")
     assert second.headers["Content-Type"] == "application/json"
-    assert server.requests == [first, second]
+    assert list(server.requests) == [first, second]
     with pytest.raises(LookupError, match="no request reached"):
         server.take_request(timeout=0.01)
 
