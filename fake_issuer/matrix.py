@@ -223,6 +223,8 @@ def _run_cli(args: argparse.Namespace) -> int:
 def add_command(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """Register ``matrix``: run the claim matrix against the API in-process, optionally write the report."""
     parser = subparsers.add_parser("matrix", help="run the exhaustive claim matrix against the API")
-    parser.add_argument("--report", metavar="PATH", help="write the decision table to PATH (.md) and PATH.html")
+    parser.add_argument(
+        "--report", metavar="PATH", help="write the decision table to PATH (.md) and PATH.html"
+    )
     parser.add_argument("--limit", type=int, default=0, help="only the first N combinations (a smoke run)")
     parser.set_defaults(handler=_run_cli)

@@ -21,6 +21,7 @@ from fake_issuer.spec import TokenSpec
 
 PUBLIC, PRIVATE, SCOPED = "/api/public", "/api/private", "/api/private-scoped"
 ENDPOINTS = (PUBLIC, PRIVATE, SCOPED)
+PROTECTED = (PRIVATE, SCOPED)
 #: Header members that bring key material or extensions from the token itself (RFC 8725 §3.10).
 FORBIDDEN_HEADER_MEMBERS = ("crit", "jku", "jwk", "x5u", "x5c")
 TYPES = ("jwt", "at+jwt", "application/at+jwt")

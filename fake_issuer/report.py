@@ -63,7 +63,11 @@ def _endpoint_tables(endpoint: str, results: Sequence[Result], table: Facets) ->
     tables.append(counts)
     rules = Counter(RULES[r.rule] if r.rule else "valid" for r in results)
     tables.append(
-        Table("Oracle's first failing rule (DESIGN §5)", ["rule", "combinations"], [[k, str(v)] for k, v in rules.most_common()])
+        Table(
+            "Oracle's first failing rule (DESIGN §5)",
+            ["rule", "combinations"],
+            [[k, str(v)] for k, v in rules.most_common()],
+        )
     )
     for outcome in outcomes:
         group = [r for r in results if str(r.actual) == outcome]
@@ -88,7 +92,9 @@ def report_tables(results: Sequence[Result], table: Facets) -> tuple[str, list[T
     )
     tables = []
     if bad:
-        disagreements = Table("Disagreements with the oracle", ["combination", "endpoint", "breaches"], level=2)
+        disagreements = Table(
+            "Disagreements with the oracle", ["combination", "endpoint", "breaches"], level=2
+        )
         for result in bad:
             disagreements.rows.append([str(result.combination), result.endpoint, "; ".join(result.breaches)])
         disagreements.flagged = set(range(len(bad)))

@@ -48,7 +48,9 @@ class Signing:
 
     def signature_segment(self, signing_input: str) -> str:
         """The third segment for ``signing_input``, tampered with as asked."""
-        signature = Signer(self.algorithm, key=self.key, secret=self.secret).sign(signing_input.encode("ascii"))
+        signature = Signer(self.algorithm, key=self.key, secret=self.secret).sign(
+            signing_input.encode("ascii")
+        )
         return tampered(signature, self.tamper)
 
 
@@ -149,7 +151,9 @@ def signing_variants(ring: KeyRing) -> dict[str, SigningVariant]:
         SigningVariant("unknown kid", "RS256", ring.foreign.kid, Signing("RS256", key=ring.foreign)),
         SigningVariant("weak 1024-bit key", "RS256", ring.weak.kid, Signing("RS256", key=ring.weak)),
         SigningVariant("EC key", "ES256", ring.ec.kid, Signing("ES256", key=ring.ec)),
-        SigningVariant("HS256 with the public key", "HS256", good.kid, Signing("HS256", secret=good.public_pem())),
+        SigningVariant(
+            "HS256 with the public key", "HS256", good.kid, Signing("HS256", secret=good.public_pem())
+        ),
         SigningVariant("alg none", "none", good.kid, Signing("none")),
         SigningVariant("PS256 under an RS256 header", "RS256", good.kid, Signing("PS256", key=good)),
     ]
@@ -158,4 +162,3 @@ def signing_variants(ring: KeyRing) -> dict[str, SigningVariant]:
         for tamper in TAMPERS
     ]
     return {variant.name: variant for variant in variants}
-

@@ -26,7 +26,12 @@ def main(count: int = 1200) -> None:
         api.get(ENDPOINTS[1], None)  # warm up: imports, the validator, the JWKS fetch
         started = time.perf_counter()
         for i in range(count):
-            claims = {"iss": matrix.policy.issuer, "aud": matrix.policy.audience, "exp": matrix.now + 60, "n": i}
+            claims = {
+                "iss": matrix.policy.issuer,
+                "aud": matrix.policy.audience,
+                "exp": matrix.now + 60,
+                "n": i,
+            }
             signing_input = f"{header}.{b64url_encode(serialize_json(claims))}"
             token = f"{signing_input}.{b64url_encode(signer.sign(signing_input.encode()))}"
             for endpoint in ENDPOINTS:
@@ -44,7 +49,9 @@ def main(count: int = 1200) -> None:
     assert all(result.agrees for result in results), "the matrix disagrees with the oracle"
     print(f"floor (RS256 sign + 3 bare requests): {floor:7.0f} tokens/s")
     print(f"the matrix's own tokens, pre-signed, 3 bare requests: {bare:7.0f} tokens/s")
-    print(f"claim matrix (mint, oracle, 3 checked requests): {rate:7.0f} tokens/s ({rate / floor:.0%} of the floor)")
+    print(
+        f"claim matrix (mint, oracle, 3 checked requests): {rate:7.0f} tokens/s ({rate / floor:.0%} of the floor)"
+    )
 
 
 if __name__ == "__main__":
