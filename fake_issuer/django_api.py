@@ -12,9 +12,9 @@ from __future__ import annotations
 import json
 import logging
 import os
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, MutableMapping
 from contextlib import contextmanager
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from fake_issuer.contract import Answer
 from fake_issuer.issuer import FakeIssuer
@@ -25,16 +25,24 @@ if TYPE_CHECKING:
     from apiexample.validator import Auth0JWTBearerTokenValidator
 
 
-def configure_django(issuer: str, audience: str) -> None:
+def configure_django(
+    issuer: str,
+    audience: str,
+    *,
+    environ: MutableMapping[str, str] = os.environ,
+    settings: Any = None,
+    setup: Callable[[], None] | None = None,
+) -> None:
     """Set Django up with the API's own settings trusting ``issuer`` when nothing has (the CLI path)."""
     import django
-    from django.conf import settings
+    import django.conf
 
+    settings = django.conf.settings if settings is None else settings
     if not settings.configured:
-        os.environ.setdefault("DJANGO_SETTINGS_MODULE", "apiexample.settings")
-        os.environ.setdefault("AUTH0_ISSUER", issuer)
-        os.environ.setdefault("AUTH0_AUDIENCE", audience)
-        django.setup()
+        environ.setdefault("DJANGO_SETTINGS_MODULE", "apiexample.settings")
+        environ.setdefault("AUTH0_ISSUER", issuer)
+        environ.setdefault("AUTH0_AUDIENCE", audience)
+        (setup or django.setup)()
 
 
 class DjangoAPI:

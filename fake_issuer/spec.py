@@ -105,7 +105,7 @@ def without_absent(members: Mapping[str, object]) -> dict[str, object]:
 
 @dataclass(frozen=True)
 class KeyRing:
-    """A test tenant's keys: the JWKS publishes ``issuer``, ``weak`` and ``ec``; ``foreign`` is an attacker's."""
+    """A test tenant's keys: its JWKS publishes ``issuer``, ``weak``, ``ec``; ``foreign`` is an attacker's."""
 
     issuer: SigningKey
     foreign: SigningKey

@@ -89,7 +89,7 @@ def audiences(*, audience: str) -> SearchStrategy[object]:
 
 
 def instants(*, now: int, leeway: int) -> SearchStrategy[object]:
-    """NumericDate values (RFC 7519 §2): around ``now`` and each edge of the leeway, floats, huge, negative."""
+    """NumericDate values (RFC 7519 §2): around ``now`` and the leeway's edges, floats, huge, negative."""
     edges = [now + sign * leeway + step for sign in (-1, 0, 1) for step in (-1, 0, 1)]
     return st.one_of(
         st.sampled_from(edges),
@@ -111,7 +111,7 @@ def times(*, now: int, leeway: int) -> SearchStrategy[object]:
 
 
 def scopes(*, scope: str) -> SearchStrategy[object]:
-    """``scope`` values (RFC 8693 §4.2): space-separated lists with or without ``scope``, separators, near misses."""
+    """``scope`` values (RFC 8693 §4.2): lists with or without ``scope``, separators, near misses."""
     words = st.lists(st.sampled_from(["openid", "profile", "write:messages", "read:other"]), max_size=3)
     separators = st.sampled_from([" ", "  ", "\t", ",", ", ", "\n", "+"])
     return st.one_of(
@@ -177,7 +177,7 @@ def claim_sets(draw: st.DrawFn, *, policy: Policy, now: int) -> dict[str, object
 
 
 def algorithms() -> SearchStrategy[object]:
-    """``alg`` values (RFC 7518 §3.1): near misses of RS256, other families, ``none`` in any case, wrong types."""
+    """``alg`` values (RFC 7518 §3.1): near misses of RS256, other families, ``none``, wrong types."""
     names = [
         "RS384",
         "RS512",
@@ -208,14 +208,14 @@ def key_ids(*, ring: KeyRing) -> SearchStrategy[object]:
 
 
 def token_types() -> SearchStrategy[object]:
-    """``typ`` values (RFC 7515 §4.1.9, RFC 9068 §2.1): the allowed ones in any case, near misses, wrong types."""
+    """``typ`` values (RFC 7515 §4.1.9, RFC 9068 §2.1): allowed ones in any case, near misses, wrong types."""
     allowed = ["JWT", "jwt", "at+jwt", "AT+JWT", "application/at+jwt", "Application/AT+JWT"]
     wrong = ["JWS", "JOSE", "jwt ", "at+JWT+x", "application/jwt", "dpop+jwt", ""]
     return st.one_of(st.sampled_from(allowed), st.sampled_from(wrong), absents(), wrong_types(like="JWT"))
 
 
 def forbidden_members() -> SearchStrategy[dict[str, object]]:
-    """One of ``crit``, ``jku``, ``jwk``, ``x5u``, ``x5c`` (RFC 7515 §4.1.2-§4.1.11), which the API refuses."""
+    """One of ``crit``, ``jku``, ``jwk``, ``x5u``, ``x5c`` (RFC 7515 §4.1.2-§4.1.11): all refused."""
     values: dict[str, list[object]] = {
         "crit": [["exp"], [], "exp"],
         "jku": ["https://attacker.example/jwks.json", ""],
@@ -228,7 +228,7 @@ def forbidden_members() -> SearchStrategy[dict[str, object]]:
 
 @st.composite
 def header_changes(draw: st.DrawFn, *, ring: KeyRing) -> dict[str, object]:
-    """Changes to a good header: a few members replaced or removed, perhaps a forbidden or unknown one added."""
+    """Changes to a good header: members replaced or removed, maybe a forbidden or unknown one added."""
     strategies = {"alg": algorithms(), "kid": key_ids(ring=ring), "typ": token_types()}
     changed = draw(st.lists(st.sampled_from(list(strategies)), unique=True, max_size=2))
     changes = {name: draw(strategies[name]) for name in changed}
@@ -263,8 +263,9 @@ def _with_member(raw: bytes, member: bytes) -> bytes:
 
 
 def _duplicate(members: Mapping[str, object]) -> bytes:
+    raw = serialize_json(dict(members)) if members else b'{"x":0}'
     name = next(iter(members), "x")
-    return _with_member(serialize_json(dict(members)), json.dumps(name).encode() + b":null")
+    return _with_member(raw, json.dumps(name).encode() + b":null")
 
 
 ENCODINGS = (
@@ -321,7 +322,7 @@ def valid_token_specs(*, policy: Policy, ring: KeyRing, now: int) -> SearchStrat
 
 
 def authorizations(*, tokens: SearchStrategy[str]) -> SearchStrategy[str]:
-    """``Authorization`` values (RFC 6750 §2.1): scheme case and spacing variants around ``tokens``, other schemes."""
+    """``Authorization`` values (RFC 6750 §2.1): scheme case and spacing around ``tokens``, other schemes."""
     schemes = st.sampled_from(
         ["Bearer", "bearer", "BEARER", "bEaReR", "Basic", "Token", "Bearer:", "Bearertoken", ""]
     )

@@ -50,7 +50,8 @@ def main(count: int = 1200) -> None:
     print(f"floor (RS256 sign + 3 bare requests): {floor:7.0f} tokens/s")
     print(f"the matrix's own tokens, pre-signed, 3 bare requests: {bare:7.0f} tokens/s")
     print(
-        f"claim matrix (mint, oracle, 3 checked requests): {rate:7.0f} tokens/s ({rate / floor:.0%} of the floor)"
+        f"claim matrix (mint, oracle, 3 checked requests): {rate:7.0f} tokens/s "
+        f"({rate / floor:.0%} of the floor)"
     )
 
 

@@ -8,8 +8,8 @@ from hypothesis import strategies as st
 from fake_issuer.contract import breaches
 from fake_issuer.django_api import DjangoAPI
 from fake_issuer.oracle import INVALID_TOKEN, OK, PROTECTED, PUBLIC, Outcome, bearer_token, expected
-from fake_issuer.strategies import authorizations, texts, valid_claims
 from fake_issuer.spec import TokenSpec, signing_variants
+from fake_issuer.strategies import authorizations, texts, valid_claims
 from tests.properties.tenant import NOW, POLICY, RING
 
 VALID = TokenSpec(
@@ -33,7 +33,11 @@ def wanted_for(value: str | None, endpoint: str) -> Outcome:
     return expected(VALID, POLICY, endpoint, NOW) if token == VALID_TOKEN else INVALID_TOKEN
 
 
-@given(value=st.one_of(st.none(), texts(max_size=40), authorizations(tokens=st.one_of(st.just(VALID_TOKEN), texts()))))
+@given(
+    value=st.one_of(
+        st.none(), texts(max_size=40), authorizations(tokens=st.one_of(st.just(VALID_TOKEN), texts()))
+    )
+)
 def test_any_authorization_value_gets_a_documented_answer(live_api: DjangoAPI, value: str | None) -> None:
     for endpoint in PROTECTED:
         answer = live_api.get(endpoint, value)
@@ -43,7 +47,9 @@ def test_any_authorization_value_gets_a_documented_answer(live_api: DjangoAPI, v
 
 
 @given(headers=st.dictionaries(HEADER_NAMES, texts(max_size=40), max_size=4))
-def test_public_endpoint_answers_200_whatever_the_headers(live_api: DjangoAPI, headers: dict[str, str]) -> None:
+def test_public_endpoint_answers_200_whatever_the_headers(
+    live_api: DjangoAPI, headers: dict[str, str]
+) -> None:
     response = live_api.client.get(PUBLIC, **{f"HTTP_{name}": value for name, value in headers.items()})  # type: ignore[arg-type]
     assert response.status_code == OK.status
     assert response.json()["message"].startswith("Hello from a public endpoint!")

@@ -15,6 +15,10 @@ MATRIX = Matrix(POLICY, RING, now=NOW)
 @pytest.mark.parametrize("index", range(SHARDS))
 def test_matrix_shard_agrees_with_the_oracle(live_api: DjangoAPI, index: int) -> None:
     results = MATRIX.run(shard(MATRIX.combinations, index, SHARDS), live_api.get)
-    disagreements = [f"{r.combination} at {r.endpoint}: {'; '.join(r.breaches)}" for r in results if not r.agrees]
-    assert not disagreements, f"{len(disagreements)} disagreements, first ones:\n" + "\n".join(disagreements[:20])
+    disagreements = [
+        f"{r.combination} at {r.endpoint}: {'; '.join(r.breaches)}" for r in results if not r.agrees
+    ]
+    assert not disagreements, f"{len(disagreements)} disagreements, first ones:\n" + "\n".join(
+        disagreements[:20]
+    )
     assert len(results) == 3 * len(shard(MATRIX.combinations, index, SHARDS))

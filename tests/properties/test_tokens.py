@@ -12,7 +12,7 @@ from fake_issuer.spec import TokenSpec
 from fake_issuer.strategies import token_specs, valid_token_specs
 from tests.properties.tenant import NOW, POLICY, RING
 
-#: What may replace one character of a token: any Latin-1 character (a header value is Latin-1, RFC 9110 §5.5).
+#: What may replace a character of a token: any Latin-1 character (header values are Latin-1, RFC 9110 §5.5).
 CHARACTERS = [chr(code) for code in range(256)]
 
 
@@ -30,11 +30,15 @@ def test_every_endpoint_answers_as_the_oracle_says(live_api: DjangoAPI, spec: To
 
 
 @given(spec=valid_token_specs(policy=POLICY, ring=RING, now=NOW), data=st.data())
-def test_any_single_character_change_is_rejected(live_api: DjangoAPI, spec: TokenSpec, data: st.DataObject) -> None:
+def test_any_single_character_change_is_rejected(
+    live_api: DjangoAPI, spec: TokenSpec, data: st.DataObject
+) -> None:
     assert judge(spec, POLICY, NOW).rule is None
     token = spec.encode()
     position = data.draw(st.integers(0, len(token) - 1), label="position")
-    replacement = data.draw(st.sampled_from([c for c in CHARACTERS if c != token[position]]), label="replacement")
+    replacement = data.draw(
+        st.sampled_from([c for c in CHARACTERS if c != token[position]]), label="replacement"
+    )
     changed = token[:position] + replacement + token[position + 1 :]
     for endpoint in PROTECTED:
         problems = breaches(live_api.get(endpoint, f"Bearer {changed}"), INVALID_TOKEN, POLICY)
