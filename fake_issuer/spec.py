@@ -9,6 +9,7 @@ keys a test tenant publishes and the keys an attacker holds; ``signing_variants`
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Literal
@@ -142,8 +143,9 @@ class SigningVariant:
         return f"SigningVariant({self.name!r})"
 
 
+@functools.cache
 def signing_variants(ring: KeyRing) -> dict[str, SigningVariant]:
-    """Every named signing variant for ``ring``: the good one and each way a signature can be wrong."""
+    """Every named signing variant for ``ring`` (cached): the good one and each way a signature is wrong."""
     good = ring.issuer
     variants = [
         SigningVariant("issuer key", "RS256", good.kid, Signing("RS256", key=good)),

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from fractions import Fraction
+from typing import Any
 
 import pytest
 
@@ -34,11 +35,11 @@ GOOD_SIGNING = Signing("RS256", key=RING.issuer)
 
 
 def spec(
-    *, header: object = None, drop: tuple[str, ...] = (), signing: Signing = GOOD_SIGNING, **claims: object
+    *, header: Any = None, drop: tuple[str, ...] = (), signing: Signing = GOOD_SIGNING, **claims: Any
 ) -> TokenSpec:
     """The good token with ``claims`` replaced, ``drop`` removed, ``header`` (dict or bytes) instead."""
     body = {name: value for name, value in {**GOOD_CLAIMS, **claims}.items() if name not in drop}
-    return TokenSpec(GOOD_HEADER if header is None else header, body, signing)  # type: ignore[arg-type]
+    return TokenSpec(GOOD_HEADER if header is None else header, body, signing)
 
 
 def rule(token: TokenSpec) -> int | None:
@@ -186,7 +187,7 @@ def test_rule_5_signature(signing: Signing) -> None:
         ({"sub": 1}, 10),
     ],
 )
-def test_rules_6_to_10_claims(claims: dict[str, object], broken: int) -> None:
+def test_rules_6_to_10_claims(claims: dict[str, Any], broken: int) -> None:
     assert rule(spec(**claims)) == broken
 
 
@@ -203,7 +204,7 @@ def test_rule_8_exp_is_required() -> None:
         {"exp": NOW - 60 + 1e-6},
     ],
 )
-def test_valid_edges(claims: dict[str, object]) -> None:
+def test_valid_edges(claims: dict[str, Any]) -> None:
     assert rule(spec(**claims)) is None
 
 
