@@ -8,6 +8,7 @@ a few parts, so valid tokens are common and a failure shrinks to the fewest spoi
 
 from __future__ import annotations
 
+import functools
 import json
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -23,11 +24,13 @@ SearchStrategy = st.SearchStrategy
 LOOKALIKES = {"a": "\u0430", "e": "\u0435", "o": "\u043e", "p": "\u0440", "c": "\u0441", "i": "\u0456"}
 
 
+@functools.cache
 def texts(*, max_size: int = 12) -> SearchStrategy[str]:
     """Any short text that UTF-8 can carry (no lone surrogates; RFC 8259 §8.1)."""
     return st.text(st.characters(exclude_categories=["Cs"]), max_size=max_size)
 
 
+@functools.cache
 def json_values() -> SearchStrategy[object]:
     """Any JSON value (RFC 8259 §3), small: null, booleans, numbers, strings, arrays, objects."""
     scalars = (
@@ -167,13 +170,18 @@ def valid_claims(policy: Policy, now: int) -> dict[str, object]:
     }
 
 
-@st.composite
-def claim_sets(draw: st.DrawFn, *, policy: Policy, now: int) -> dict[str, object]:
+def claim_sets(*, policy: Policy, now: int) -> SearchStrategy[dict[str, object]]:
     """Claim sets: valid ones with a few claims replaced by any of their values (dependent draws)."""
     strategies = claim_strategies(policy=policy, now=now)
-    spoiled = draw(st.lists(st.sampled_from(list(strategies)), unique=True, max_size=4))
-    claims = valid_claims(policy, now) | {name: draw(strategies[name]) for name in spoiled}
-    return without_absent(claims | draw(extra_claims()))
+    spoils = st.lists(st.sampled_from(list(strategies)), unique=True, max_size=4)
+    extras = extra_claims()
+
+    @st.composite
+    def spoiled_claims(draw: st.DrawFn) -> dict[str, object]:
+        claims = valid_claims(policy, now) | {name: draw(strategies[name]) for name in draw(spoils)}
+        return without_absent(claims | draw(extras))
+
+    return spoiled_claims()
 
 
 def algorithms() -> SearchStrategy[object]:
@@ -226,20 +234,18 @@ def forbidden_members() -> SearchStrategy[dict[str, object]]:
     return st.sampled_from([{name: value} for name, options in values.items() for value in options])
 
 
-@st.composite
-def header_changes(draw: st.DrawFn, *, ring: KeyRing) -> dict[str, object]:
+def header_changes(*, ring: KeyRing) -> SearchStrategy[dict[str, object]]:
     """Changes to a good header: members replaced or removed, maybe a forbidden or unknown one added."""
     strategies = {"alg": algorithms(), "kid": key_ids(ring=ring), "typ": token_types()}
-    changed = draw(st.lists(st.sampled_from(list(strategies)), unique=True, max_size=2))
-    changes = {name: draw(strategies[name]) for name in changed}
-    extra = draw(
-        st.one_of(
-            st.just({}),
-            forbidden_members(),
-            st.dictionaries(st.sampled_from(["cty", "x-note"]), json_values(), max_size=1),
-        )
-    )
-    return changes | extra
+    changes = st.lists(st.sampled_from(list(strategies)), unique=True, max_size=2)
+    unknown = st.dictionaries(st.sampled_from(["cty", "x-note"]), json_values(), max_size=1)
+    extras = st.one_of(st.just({}), forbidden_members(), unknown)
+
+    @st.composite
+    def changed_headers(draw: st.DrawFn) -> dict[str, object]:
+        return {name: draw(strategies[name]) for name in draw(changes)} | draw(extras)
+
+    return changed_headers()
 
 
 def signings(*, ring: KeyRing) -> SearchStrategy[SigningVariant]:
@@ -291,19 +297,25 @@ def encodings() -> SearchStrategy[Encoding]:
 PARTS = ("signature", "header", "header encoding", "payload encoding")
 
 
-@st.composite
-def token_specs(draw: st.DrawFn, *, policy: Policy, ring: KeyRing, now: int) -> TokenSpec:
+def token_specs(*, policy: Policy, ring: KeyRing, now: int) -> SearchStrategy[TokenSpec]:
     """Whole token specs: a good token with a few parts spoiled (signing, header, encodings, claims)."""
-    spoiled = draw(st.lists(st.sampled_from(PARTS), unique=True, max_size=2))
-    variants = signing_variants(ring)
-    variant = draw(signings(ring=ring)) if "signature" in spoiled else variants["issuer key"]
-    members = {"alg": variant.alg, "typ": "JWT", "kid": variant.kid}
-    if "header" in spoiled:
-        members = without_absent(members | draw(header_changes(ring=ring)))
-    claims = draw(claim_sets(policy=policy, now=now))
-    header = draw(encodings()).encode(members) if "header encoding" in spoiled else members
-    payload = draw(encodings()).encode(claims) if "payload encoding" in spoiled else claims
-    return TokenSpec(header, payload, variant.signing)
+    spoils = st.lists(st.sampled_from(PARTS), unique=True, max_size=2)
+    good, variants = signing_variants(ring)["issuer key"], signings(ring=ring)
+    changes, claims, forms = header_changes(ring=ring), claim_sets(policy=policy, now=now), encodings()
+
+    @st.composite
+    def spoiled_tokens(draw: st.DrawFn) -> TokenSpec:
+        spoiled = draw(spoils)
+        variant = draw(variants) if "signature" in spoiled else good
+        members = {"alg": variant.alg, "typ": "JWT", "kid": variant.kid}
+        if "header" in spoiled:
+            members = without_absent(members | draw(changes))
+        body = draw(claims)
+        header = draw(forms).encode(members) if "header encoding" in spoiled else members
+        payload = draw(forms).encode(body) if "payload encoding" in spoiled else body
+        return TokenSpec(header, payload, variant.signing)
+
+    return spoiled_tokens()
 
 
 def valid_token_specs(*, policy: Policy, ring: KeyRing, now: int) -> SearchStrategy[TokenSpec]:

@@ -15,8 +15,8 @@ from fake_issuer import FakeIssuer
 # Hypothesis profiles (README: "Choosing a Hypothesis profile"). No deadline anywhere: the machine is
 # shared, and a test's outcome must not depend on wall-clock speed.
 settings.register_profile("dev", max_examples=25, deadline=None)
-settings.register_profile("ci", settings.get_profile("ci"), max_examples=300, deadline=None)
-settings.register_profile("thorough", max_examples=30_000, deadline=None)
+settings.register_profile("ci", settings.get_profile("ci"), max_examples=500, deadline=None)
+settings.register_profile("thorough", max_examples=50_000, deadline=None)
 if "HYPOTHESIS_PROFILE" in os.environ:
     settings.load_profile(os.environ["HYPOTHESIS_PROFILE"])
 elif settings.get_current_profile_name() == "default":
