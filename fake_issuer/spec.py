@@ -12,7 +12,7 @@ from __future__ import annotations
 import functools
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Literal
+from typing import Any, Literal
 
 from fake_issuer.encoding import b64url_encode
 from fake_issuer.issuer import DEFAULT_ISSUER
@@ -46,6 +46,19 @@ class Signing:
     key: SigningKey | None = None
     secret: bytes | None = None
     tamper: Tamper | None = None
+
+    def __repr__(self) -> str:
+        used = [repr(self.algorithm)]
+        if self.key is not None:
+            used.append(f"key=<{self.key.kind}-{self.key.bits} kid={self.key.kid!r}>")
+        if self.secret is not None:
+            used.append(f"secret=<{len(self.secret)} bytes>")
+        if self.tamper is not None:
+            used.append(f"tamper={self.tamper!r}")
+        return f"Signing({', '.join(used)})"
+
+    def _repr_pretty_(self, printer: Any, cycle: bool) -> None:
+        printer.text(repr(self))  # Hypothesis prints falsifying examples with this, not field by field
 
     def signature_segment(self, signing_input: str) -> str:
         """The third segment for ``signing_input``, tampered with as asked."""

@@ -52,3 +52,19 @@ def test_names_and_reprs() -> None:
     assert without_absent({"a": ABSENT, "b": None}) == {"b": None}
     assert {key.kid for key in RING.published} == {RING.issuer.kid, "weak-rsa-1024", "ec-p256"}
     assert RING.foreign.kid not in {key.kid for key in RING.published}
+
+
+def test_signing_reprs_name_the_key_not_its_numbers() -> None:
+    variants = signing_variants(RING)
+    assert repr(variants["alg none"].signing) == "Signing('none')"
+    assert repr(variants["HS256 with the public key"].signing).startswith("Signing('HS256', secret=<")
+    tampered_repr = repr(variants["tampered: padding"].signing)
+    assert f"key=<RSA-2048 kid={RING.issuer.kid!r}>" in tampered_repr and "tamper='padding'" in tampered_repr
+
+    printed: list[str] = []
+
+    class Printer:
+        text = staticmethod(printed.append)
+
+    variants["EC key"].signing._repr_pretty_(Printer(), cycle=False)
+    assert printed == ["Signing('ES256', key=<EC-256 kid='ec-p256'>)"]
