@@ -173,12 +173,15 @@ def valid_claims(policy: Policy, now: int) -> dict[str, object]:
 def claim_sets(*, policy: Policy, now: int) -> SearchStrategy[dict[str, object]]:
     """Claim sets: valid ones with a few claims replaced by any of their values (dependent draws)."""
     strategies = claim_strategies(policy=policy, now=now)
+    # scope is always drawn: it alone decides between 200 and 403 on the scoped endpoint.
+    scope = strategies.pop("scope")
     spoils = st.lists(st.sampled_from(list(strategies)), unique=True, max_size=4)
     extras = extra_claims()
 
     @st.composite
     def spoiled_claims(draw: st.DrawFn) -> dict[str, object]:
-        claims = valid_claims(policy, now) | {name: draw(strategies[name]) for name in draw(spoils)}
+        claims = valid_claims(policy, now) | {"scope": draw(scope)}
+        claims |= {name: draw(strategies[name]) for name in draw(spoils)}
         return without_absent(claims | draw(extras))
 
     return spoiled_claims()
@@ -239,7 +242,7 @@ def header_changes(*, ring: KeyRing) -> SearchStrategy[dict[str, object]]:
     strategies = {"alg": algorithms(), "kid": key_ids(ring=ring), "typ": token_types()}
     changes = st.lists(st.sampled_from(list(strategies)), unique=True, max_size=2)
     unknown = st.dictionaries(st.sampled_from(["cty", "x-note"]), json_values(), max_size=1)
-    extras = st.one_of(st.just({}), forbidden_members(), unknown)
+    extras: SearchStrategy[dict[str, object]] = st.one_of(st.just({}), forbidden_members(), unknown)
 
     @st.composite
     def changed_headers(draw: st.DrawFn) -> dict[str, object]:
@@ -329,6 +332,20 @@ def valid_token_specs(*, policy: Policy, ring: KeyRing, now: int) -> SearchStrat
         st.sampled_from([policy.required_scope, f"openid {policy.required_scope}", "openid"]),
         extra_claims(),
     )
+
+
+def one_claim_changes(*, policy: Policy, ring: KeyRing, now: int) -> SearchStrategy[TokenSpec]:
+    """Good tokens with exactly one registered claim replaced by any of its values (or removed)."""
+    strategies = claim_strategies(policy=policy, now=now)
+    good = signing_variants(ring)["issuer key"]
+    header = {"alg": good.alg, "typ": "JWT", "kid": good.kid}
+    changes = st.one_of(*(st.tuples(st.just(name), values) for name, values in strategies.items()))
+
+    def token_with(change: tuple[str, object]) -> TokenSpec:
+        name, value = change
+        return TokenSpec(header, without_absent(valid_claims(policy, now) | {name: value}), good.signing)
+
+    return changes.map(token_with)
 
 
 def authorizations(*, tokens: SearchStrategy[str]) -> SearchStrategy[str]:
