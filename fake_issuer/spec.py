@@ -10,7 +10,8 @@ keys a test tenant publishes and the keys an attacker holds; ``signing_variants`
 from __future__ import annotations
 
 import functools
-from collections.abc import Mapping
+import json
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -177,3 +178,38 @@ def signing_variants(ring: KeyRing) -> dict[str, SigningVariant]:
         for tamper in TAMPERS
     ]
     return {variant.name: variant for variant in variants}
+
+
+@dataclass(frozen=True)
+class Encoding:
+    """A named way to turn a JSON object into segment bytes (most of them break RFC 8259 or RFC 7515 §5.2)."""
+
+    name: str
+    encode: Callable[[Mapping[str, object]], bytes]
+
+    def __repr__(self) -> str:
+        return f"Encoding({self.name!r})"
+
+
+def _with_member(raw: bytes, member: bytes) -> bytes:
+    return raw[:-1] + (b"," if raw != b"{}" else b"") + member + b"}"
+
+
+def _duplicate(members: Mapping[str, object]) -> bytes:
+    raw = serialize_json(dict(members)) if members else b'{"x":0}'
+    name = next(iter(members), "x")
+    return _with_member(raw, json.dumps(name).encode() + b":null")
+
+
+ENCODINGS = (
+    Encoding("compact JSON", lambda m: serialize_json(dict(m))),
+    Encoding("pretty JSON", lambda m: json.dumps(dict(m), indent=2, ensure_ascii=True).encode()),
+    Encoding("duplicate member", _duplicate),
+    Encoding("NaN literal", lambda m: _with_member(serialize_json(dict(m)), b'"x":NaN')),
+    Encoding("Infinity literal", lambda m: _with_member(serialize_json(dict(m)), b'"x":-Infinity')),
+    Encoding("UTF-8 BOM", lambda m: b"\xef\xbb\xbf" + serialize_json(dict(m))),
+    Encoding("Latin-1 byte", lambda m: _with_member(serialize_json(dict(m)), b'"x":"\xe9"')),
+    Encoding("trailing garbage", lambda m: serialize_json(dict(m)) + b"x"),
+    Encoding("array", lambda m: serialize_json([dict(m)])),
+    Encoding("empty", lambda m: b""),
+)

@@ -9,15 +9,20 @@ a few parts, so valid tokens are common and a failure shrinks to the fewest spoi
 from __future__ import annotations
 
 import functools
-import json
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass
 
 from hypothesis import strategies as st
 
 from fake_issuer.oracle import Policy
-from fake_issuer.spec import ABSENT, KeyRing, SigningVariant, TokenSpec, signing_variants, without_absent
-from fake_issuer.tokens import serialize_json
+from fake_issuer.spec import (
+    ABSENT,
+    ENCODINGS,
+    Encoding,
+    KeyRing,
+    SigningVariant,
+    TokenSpec,
+    signing_variants,
+    without_absent,
+)
 
 SearchStrategy = st.SearchStrategy
 #: Unicode look-alikes for ASCII letters (UTS #39 confusables): Cyrillic а, е, о, р, с and a Greek ο.
@@ -254,41 +259,6 @@ def header_changes(*, ring: KeyRing) -> SearchStrategy[dict[str, object]]:
 def signings(*, ring: KeyRing) -> SearchStrategy[SigningVariant]:
     """Signing variants: the issuer's key first, then every way a signature can be wrong."""
     return st.sampled_from(list(signing_variants(ring).values()))
-
-
-@dataclass(frozen=True)
-class Encoding:
-    """A named way to turn a JSON object into segment bytes (most of them break RFC 8259 or RFC 7515 §5.2)."""
-
-    name: str
-    encode: Callable[[Mapping[str, object]], bytes]
-
-    def __repr__(self) -> str:
-        return f"Encoding({self.name!r})"
-
-
-def _with_member(raw: bytes, member: bytes) -> bytes:
-    return raw[:-1] + (b"," if raw != b"{}" else b"") + member + b"}"
-
-
-def _duplicate(members: Mapping[str, object]) -> bytes:
-    raw = serialize_json(dict(members)) if members else b'{"x":0}'
-    name = next(iter(members), "x")
-    return _with_member(raw, json.dumps(name).encode() + b":null")
-
-
-ENCODINGS = (
-    Encoding("compact JSON", lambda m: serialize_json(dict(m))),
-    Encoding("pretty JSON", lambda m: json.dumps(dict(m), indent=2, ensure_ascii=True).encode()),
-    Encoding("duplicate member", _duplicate),
-    Encoding("NaN literal", lambda m: _with_member(serialize_json(dict(m)), b'"x":NaN')),
-    Encoding("Infinity literal", lambda m: _with_member(serialize_json(dict(m)), b'"x":-Infinity')),
-    Encoding("UTF-8 BOM", lambda m: b"\xef\xbb\xbf" + serialize_json(dict(m))),
-    Encoding("Latin-1 byte", lambda m: _with_member(serialize_json(dict(m)), b'"x":"\xe9"')),
-    Encoding("trailing garbage", lambda m: serialize_json(dict(m)) + b"x"),
-    Encoding("array", lambda m: serialize_json([dict(m)])),
-    Encoding("empty", lambda m: b""),
-)
 
 
 def encodings() -> SearchStrategy[Encoding]:
