@@ -8,9 +8,8 @@ from hypothesis import strategies as st
 
 from fake_issuer import DEFAULT_AUDIENCE, DEFAULT_ISSUER
 from fake_issuer.oracle import Policy, bearer_token, json_object, judge
-from fake_issuer.spec import ABSENT, TokenSpec, key_ring
+from fake_issuer.spec import ABSENT, ENCODINGS, TokenSpec, key_ring
 from fake_issuer.strategies import (
-    ENCODINGS,
     authorizations,
     claim_sets,
     header_changes,
