@@ -2,13 +2,25 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 
 import pytest
 from django.test import Client
+from hypothesis import settings
 
 from apiexample.auth import require_auth
 from fake_issuer import FakeIssuer
+
+# Hypothesis profiles (README: "Choosing a Hypothesis profile"). No deadline anywhere: the machine is
+# shared, and a test's outcome must not depend on wall-clock speed.
+settings.register_profile("dev", max_examples=25, deadline=None)
+settings.register_profile("ci", settings.get_profile("ci"), max_examples=500, deadline=None)
+settings.register_profile("thorough", max_examples=50_000, deadline=None)
+if "HYPOTHESIS_PROFILE" in os.environ:
+    settings.load_profile(os.environ["HYPOTHESIS_PROFILE"])
+elif settings.get_current_profile_name() == "default":
+    settings.load_profile("dev")  # outside CI (where Hypothesis loads "ci" by itself), iterate fast
 
 
 @pytest.fixture
