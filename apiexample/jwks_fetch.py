@@ -33,6 +33,21 @@ class FetchFailed(Exception):
         self.status = status
 
 
+class _Redirected(Exception):
+    """Raised by a response hook so that ``requests`` leaves a redirect to us, body unread."""
+
+    def __init__(self, response: requests.Response) -> None:
+        super().__init__(response.status_code)
+        self.response = response
+
+
+def _stop_at_redirect(response: requests.Response, *args: object, **kwargs: object) -> None:
+    # Even with allow_redirects=False, Session.send reads a redirect's whole body (no size or time
+    # limit) and parses its Location (raising ValueError) to offer Response.next; a hook runs first.
+    if response.is_redirect:
+        raise _Redirected(response)
+
+
 def origin(url: str) -> tuple[str, str, int | None]:
     """``(scheme, host, port)`` of ``url``, lower-cased (RFC 6454 §4)."""
     parts = urlsplit(url)
@@ -44,23 +59,37 @@ def fetch_jwks(
 ) -> tuple[dict[str, RSAKey], list[tuple[object, str]]]:
     """The usable keys (maybe none) of the JWK Set at ``url`` and those skipped; raises ``FetchFailed``.
 
-    ``timeout`` bounds the connection, each read, and the whole body (checked between reads).
+    ``timeout`` is one budget for the whole exchange, redirects included: each hop's connection and
+    reads get what is left of it, and the body is cut off when it runs out (checked between reads).
+    A server that trickles its headers can still hold this call longer (``http.client`` reads them
+    with no overall limit); ``JWKSClient`` gives up on such a fetch rather than wait for it.
     """
     deadline = time.monotonic() + timeout
     try:
         for _ in range(MAX_REDIRECTS + 1):
-            response = session.get(
-                url,
-                headers={"Accept": "application/json"},
-                timeout=(timeout, timeout),
-                allow_redirects=False,
-                stream=True,
-            )
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:  # the earlier hops used it all
+                raise FetchFailed("the JWKS did not answer in time")
+            try:
+                response = session.get(
+                    url,
+                    headers={"Accept": "application/json"},
+                    timeout=(remaining, remaining),
+                    allow_redirects=False,
+                    stream=True,
+                    hooks={"response": _stop_at_redirect},
+                )
+            except _Redirected as redirect:
+                response = redirect.response
             if not response.is_redirect:
                 break
             response.close()
-            target = urljoin(url, response.headers["location"])
-            if origin(target) != origin(url):
+            try:
+                target = urljoin(url, response.headers["location"])
+                elsewhere = origin(target) != origin(url)
+            except ValueError:  # a bad port or IPv6 literal: nothing to follow
+                raise FetchFailed("the JWKS URL redirects to an invalid URL", response.status_code) from None
+            if elsewhere:
                 raise FetchFailed("the JWKS URL redirects to another host", response.status_code)
             url = target
         else:
