@@ -26,7 +26,7 @@ from django.test import override_settings
 
 from apiexample.auth import require_auth
 from apiexample.config import Auth0Config
-from apiexample.jwks import JWKSClient, KeysUnavailable
+from apiexample.jwks import ABANDON_GRACE, JWKSClient, KeysUnavailable
 from fake_issuer import DEFAULT_AUDIENCE, DEFAULT_ISSUER, FakeIssuer
 from tests.clocks import FakeClock, run_inline
 from tests.endpoints import PRIVATE
@@ -38,7 +38,9 @@ class JWKSServer(ThreadingHTTPServer):
     """A loopback JWKS endpoint that counts fetches; ``delay`` holds answers, ``body`` shapes them.
 
     ``body``: ``"whole"``; ``"trickle"`` (a byte every 20 ms, never done); ``"truncated"`` (half, then
-    the connection closes); ``"stalled"`` (half, then nothing until the test ends).
+    the connection closes); ``"stalled"`` (half, then nothing until the test ends); ``"trickle
+    headers"`` (the status line, then a header a byte every 20 ms until the test ends). ``/moved``
+    redirects to the JWKS with a body that stalls after a byte until the test ends.
     """
 
     daemon_threads = True
@@ -64,7 +66,13 @@ class JWKSHandler(BaseHTTPRequestHandler):
 
     def do_GET(self) -> None:
         """Serve the JWK Set, late or broken when asked to."""
+        if self.path == "/moved":
+            self.redirect()
+            return
         self.server.fetches += 1
+        if self.server.body == "trickle headers":
+            self.trickle_headers()
+            return
         if self.server.delay and self.server.stopping.wait(self.server.delay):
             return
         body = json.dumps(self.server.issuer.jwks()).encode() * (100 if self.server.body == "trickle" else 1)
@@ -87,6 +95,27 @@ class JWKSHandler(BaseHTTPRequestHandler):
                 if self.server.body == "stalled":
                     self.server.stopping.wait(PATIENCE)
         except OSError:  # the client gave up and closed the connection
+            return
+
+    def trickle_headers(self) -> None:
+        """Send a status line, then one endless header a byte at a time (each within any timeout)."""
+        try:
+            self.wfile.write(b"HTTP/1.1 200 OK\r\nX-Trickle: ")
+            while not self.server.stopping.wait(0.02):
+                self.wfile.write(b"x")
+        except OSError:  # the client gave up and closed the connection
+            return
+
+    def redirect(self) -> None:
+        """``301`` to the JWKS, announcing a gigabyte of body and sending one byte of it."""
+        self.send_response(301)
+        self.send_header("Location", "/.well-known/jwks.json")
+        self.send_header("Content-Length", str(1 << 30))
+        self.end_headers()
+        try:
+            self.wfile.write(b"x")
+            self.server.stopping.wait(PATIENCE)
+        except OSError:  # the client closed before the byte was sent
             return
 
     def log_message(self, format: str, *args: Any) -> None:
@@ -260,3 +289,40 @@ def test_a_body_cut_short_or_stalled_is_a_failure(body: str, reason: str) -> Non
     with serving(jwks), pytest.raises(KeysUnavailable) as caught:
         client.get_key(issuer.signing_key.kid)
     assert caught.value.reason == reason
+
+
+def test_a_jwks_that_trickles_headers_is_given_up_and_a_healthy_one_is_used_at_once() -> None:
+    issuer = FakeIssuer()
+    jwks = JWKSServer(issuer)
+    jwks.body = "trickle headers"
+    clock = FakeClock()
+    client = JWKSClient(jwks.url, timeout=0.3, clock=clock)
+    with serving(jwks):
+        with pytest.raises(KeysUnavailable) as caught:
+            client.get_key(issuer.signing_key.kid)
+        assert caught.value.reason == "the JWKS did not answer in time"
+        stuck = client._inflight
+        assert stuck is not None and not stuck.done.is_set()  # still reading headers
+        jwks.body = "whole"  # the tenant is healthy again
+        client.timeout = PATIENCE  # the next request waits for its own fetch, however slow
+        clock.advance(2 * client.timeout + ABANDON_GRACE)
+        assert client.get_key(issuer.signing_key.kid) is not None
+        assert jwks.fetches == 2
+        assert client._abandoned == 1  # the stuck fetch was not waited for: it is still reading
+    # Leaving the block stops the trickle: the stuck fetch ends, its outcome ignored.
+    deadline = time.monotonic() + PATIENCE
+    while client._abandoned:
+        assert time.monotonic() < deadline, "the given-up fetch never ended"
+        time.sleep(0.001)
+    assert client.get_key(issuer.signing_key.kid) is not None
+    assert jwks.fetches == 2
+
+
+def test_a_redirect_body_is_not_read() -> None:
+    issuer = FakeIssuer()
+    jwks = JWKSServer(issuer)
+    client = JWKSClient(jwks.url.replace("/.well-known/jwks.json", "/moved"), timeout=PATIENCE)
+    with serving(jwks):
+        # Reading the redirect's stalled gigabyte would take PATIENCE and fail; it is skipped.
+        assert client.get_key(issuer.signing_key.kid) is not None
+        assert jwks.fetches == 1
