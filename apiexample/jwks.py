@@ -21,7 +21,7 @@ from typing import Protocol
 import requests
 from joserfc.jwk import RSAKey
 
-from apiexample.jwks_fetch import FetchFailed, fetch_jwks
+from apiexample.jwks_fetch import FetchFailed, fetch_jwks, jwks_session
 from apiexample.keyset import parse_jwks, read_jwks, unusable_reason
 
 __all__ = [
@@ -176,7 +176,7 @@ class JWKSClient:
         # One session: its connection pool keeps the TLS connection to the tenant between fetches.
         # Not thread-safe in general, but single flight means one fetch uses it at a time (besides
         # given-up ones, which only wait on their own connection; urllib3's pool is thread-safe).
-        self.session = session or requests.Session()
+        self.session = session or jwks_session()
         self.timeout = timeout
         self.ttl = ttl
         self.max_stale = max_stale
