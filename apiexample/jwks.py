@@ -21,7 +21,7 @@ from typing import Protocol
 import requests
 from joserfc.jwk import RSAKey
 
-from apiexample.jwks_fetch import FetchFailed, fetch_jwks
+from apiexample.jwks_fetch import FetchFailed, fetch_jwks, jwks_session
 from apiexample.keyset import parse_jwks, read_jwks, unusable_reason
 
 __all__ = [
@@ -37,6 +37,13 @@ __all__ = [
 ]
 
 logger = logging.getLogger(__name__)
+
+#: A fetch still running this long after its timeout ended is given up (``fetch_jwks`` lets its last
+#: read overrun the budget by at most the timeout; this is room for a loaded machine on top of that).
+ABANDON_GRACE = 1.0
+#: Given-up fetches whose threads still run (a tenant trickling headers for ever); at this many, no
+#: new fetch starts until one of them ends, so a stuck tenant cannot pile up threads and sockets.
+MAX_ABANDONED = 4
 
 
 class KeysUnavailable(Exception):
@@ -114,11 +121,16 @@ class _Cache:
 
 
 class _Fetch:
-    """One fetch in flight: the requests that need it wait on ``done`` and share its outcome."""
+    """One fetch in flight: the requests that need it wait on ``done`` and share its outcome.
 
-    def __init__(self) -> None:
+    The object is also the fetch's generation: once ``JWKSClient._inflight`` is no longer it (the
+    fetch overran and was given up), its outcome is ignored.
+    """
+
+    def __init__(self, started: float) -> None:
         self.done = threading.Event()
         self.waiters = 0
+        self.started = started
 
 
 def _start_thread(work: Callable[[], None]) -> None:
@@ -134,7 +146,9 @@ class JWKSClient:
     - An unknown ``kid`` triggers a refetch (a rotated key works without a restart), limited by a
       ``RefetchLimiter``: ``refetch_burst`` at once, then one per ``min_refetch_interval`` seconds.
     - Single flight: one fetch at a time; requests that need it wait for it, at most ``timeout``
-      seconds in all, so a slow JWKS never holds a request longer than that.
+      seconds in all, so a slow JWKS never holds a request longer than that. A fetch that overruns
+      ``2 * timeout + ABANDON_GRACE`` (a tenant trickling headers) is given up and counted as a
+      failure; the next fetch starts without waiting for it, and its late outcome is ignored.
     - Faults (refused, timeout, non-200, non-JSON, no usable key): the cached keys keep serving up to
       ``max_stale`` seconds past their TTL; without them, ``KeysUnavailable`` (503 with Retry-After).
       The first failure is retried by the next request, then retries back off from
@@ -160,8 +174,9 @@ class JWKSClient:
             raise ValueError(f"JWKS URL must be http(s): {url!r}")
         self.url = url
         # One session: its connection pool keeps the TLS connection to the tenant between fetches.
-        # Not thread-safe in general, but single flight means one fetch uses it at a time.
-        self.session = session or requests.Session()
+        # Not thread-safe in general, but single flight means one fetch uses it at a time (besides
+        # given-up ones, which only wait on their own connection; urllib3's pool is thread-safe).
+        self.session = session or jwks_session()
         self.timeout = timeout
         self.ttl = ttl
         self.max_stale = max_stale
@@ -173,6 +188,7 @@ class JWKSClient:
         self._lock = threading.Lock()
         self._cache: _Cache | None = None
         self._inflight: _Fetch | None = None
+        self._abandoned = 0  # given-up fetches still running
         self._failures = 0
         self._retry_at = -math.inf
         self._last_failure = "the signing keys have not been fetched yet"
@@ -204,13 +220,21 @@ class JWKSClient:
                 cache = self._cache
                 if cache is not None and now < cache.fresh_until and kid in cache.keys:
                     return cache.keys[kid]
+                overdue, abandoned = self._abandon_overdue(now), self._abandoned
                 fetch, joined = self._inflight, True
                 if fetch is None and self._should_fetch(cache, now):
-                    fetch = self._inflight = _Fetch()
+                    fetch = self._inflight = _Fetch(now)
                     joined = False
                 elif fetch is not None:
                     fetch.waiters += 1
                 stale = cache.keys.get(kid) if cache is not None and now < cache.stale_until else None
+            if overdue is not None:
+                logger.warning(
+                    "JWKS fetch from %s given up after %.0f s without an answer (%d given up still running)",
+                    self.url,
+                    now - overdue.started,
+                    abandoned,
+                )
             if not joined and fetch is not None:
                 self._start(fetch)
             if fetch is None or fetch.done.is_set():
@@ -221,7 +245,20 @@ class JWKSClient:
                 break
         return self._answer(kid)
 
+    def _abandon_overdue(self, now: float) -> _Fetch | None:
+        """Give up the fetch in flight if it overran its budget (lock held); the fetch given up."""
+        fetch = self._inflight
+        if fetch is None or now - fetch.started < 2 * self.timeout + ABANDON_GRACE:
+            return None
+        self._inflight = None
+        self._abandoned += 1
+        self._fail("the JWKS did not answer in time", now)
+        fetch.done.set()  # its waiters (if any are left) look again instead of waiting on it
+        return fetch
+
     def _should_fetch(self, cache: _Cache | None, now: float) -> bool:
+        if self._abandoned >= MAX_ABANDONED:
+            return False  # the tenant holds that many connections open already: add none
         if now < self._retry_at:
             return False  # backing off after a failure: do not hammer a tenant that is down
         if cache is None or now >= cache.fresh_until:
@@ -278,9 +315,16 @@ class JWKSClient:
                 logger.exception("JWKS fetch from %s failed unexpectedly", self.url)
                 failure = f"the JWKS fetch failed ({type(error).__name__})"
             finally:
-                retry_in, cached = self._record(keys, failure)
+                outcome = self._record(fetch, keys, failure)
             duration_ms = (time.monotonic() - started) * 1000
-            if failure is None:
+            if outcome is None:
+                logger.warning(
+                    "JWKS fetch from %s ended after it was given up (%s, %.0f ms); its outcome is ignored",
+                    self.url,
+                    failure or "ok",
+                    duration_ms,
+                )
+            elif failure is None:
                 logger.info(
                     "JWKS fetched from %s: status %s, %d usable keys, %.0f ms, %d waiting",
                     self.url,
@@ -290,6 +334,7 @@ class JWKSClient:
                     fetch.waiters,
                 )
             else:
+                retry_in, cached = outcome
                 logger.warning(
                     "JWKS fetch from %s failed: %s (status %s, %.0f ms); %d cached keys; retry in %.0f s",
                     self.url,
@@ -302,19 +347,32 @@ class JWKSClient:
         finally:
             fetch.done.set()  # after the log line, so that a waiter returns with it written
 
-    def _record(self, keys: dict[str, RSAKey], failure: str | None) -> tuple[float, int]:
-        """Store a fetch's outcome; the seconds until the next attempt and the number of cached keys."""
+    def _record(
+        self, fetch: _Fetch, keys: dict[str, RSAKey], failure: str | None
+    ) -> tuple[float, int] | None:
+        """Store a fetch's outcome; the seconds until the next attempt and the number of cached keys.
+
+        None when the fetch was given up: its failure is counted already, and a newer fetch may have
+        stored keys that this late one must not replace.
+        """
         with self._lock:
+            if self._inflight is not fetch:
+                self._abandoned -= 1
+                return None
             now = self.clock()
             if failure is None:
                 self._cache = _Cache(keys, now + self.ttl, now + self.ttl + self.max_stale)
                 self._failures, self._retry_at = 0, -math.inf
             else:
-                self._failures += 1
-                self._retry_at = now + self.backoff(self._failures)
-                self._last_failure = failure
+                self._fail(failure, now)
             self._inflight = None
             return self._retry_at - now, 0 if self._cache is None else len(self._cache.keys)
+
+    def _fail(self, failure: str, now: float) -> None:
+        """Count a failed fetch and back off (lock held)."""
+        self._failures += 1
+        self._retry_at = now + self.backoff(self._failures)
+        self._last_failure = failure
 
     def _keep_identities(self, keys: dict[str, RSAKey]) -> dict[str, RSAKey]:
         # An unchanged key keeps its object across refreshes, so what was verified with it (the

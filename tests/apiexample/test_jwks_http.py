@@ -9,12 +9,14 @@ import json
 import logging
 import time
 from collections.abc import Callable, Iterator
+from types import SimpleNamespace
 from typing import Any
 
 import pytest
 import requests
 import responses
 
+from apiexample import jwks_fetch
 from apiexample.jwks import JWKSClient, KeysUnavailable
 from apiexample.jwks_fetch import MAX_JWKS_BYTES, MAX_REDIRECTS
 from fake_issuer import FakeIssuer, generate_ec_key
@@ -69,6 +71,40 @@ def test_a_redirect_to_another_origin_is_refused(mock: responses.RequestsMock, l
     mock.get(URL, status=302, headers={"Location": location})
     assert reason_for(cold_client()) == "the JWKS URL redirects to another host"
     assert len(mock.calls) == 1
+
+
+@pytest.mark.parametrize(
+    "location",
+    [
+        "https://tenant.example.test:99999/.well-known/jwks.json",  # port out of range
+        "https://tenant.example.test:x/.well-known/jwks.json",
+        "https://[::1/.well-known/jwks.json",  # unclosed IPv6 literal
+    ],
+)
+def test_a_redirect_to_an_invalid_url_is_a_failure_not_a_bug(
+    mock: responses.RequestsMock, location: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    mock.get(URL, status=302, headers={"Location": location})
+    assert reason_for(cold_client()) == "the JWKS URL redirects to an invalid URL"
+    assert len(mock.calls) == 1
+    assert not [r for r in caplog.records if r.levelno >= logging.ERROR or r.exc_info]
+
+
+def test_redirects_share_one_time_budget(
+    mock: responses.RequestsMock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    fetch_clock = FakeClock()
+    monkeypatch.setattr(jwks_fetch, "time", SimpleNamespace(monotonic=fetch_clock))
+
+    def slow_redirect(request: requests.PreparedRequest) -> tuple[int, dict[str, str], str]:
+        fetch_clock.advance(2.0)
+        return 302, {"Location": URL}, ""
+
+    mock.add_callback(responses.GET, URL, callback=slow_redirect)
+    # Hops start with 5, 3 and 1 s left; after the third none is, so no fourth hop is allowed
+    # (MAX_REDIRECTS would allow it with a fresh budget per hop).
+    assert reason_for(cold_client(timeout=5.0)) == "the JWKS did not answer in time"
+    assert len(mock.calls) == 3 < MAX_REDIRECTS + 1
 
 
 def test_a_redirect_loop_is_cut_short(mock: responses.RequestsMock) -> None:
@@ -179,6 +215,7 @@ def test_requests_are_sent_with_timeouts_and_without_redirects(document: Any) ->
     client = JWKSClient(URL, clock=FakeClock(), spawn=run_inline, session=RecordingSession(), timeout=2.5)
     assert reason_for(client) == "the JWKS could not be fetched (ConnectionError)"
     assert seen["url"] == URL
-    assert seen["timeout"] == (2.5, 2.5)
+    connect, read = seen["timeout"]
+    assert 0 < connect == read <= 2.5  # what is left of the one budget, for this first hop nearly all
     assert seen["allow_redirects"] is False
     assert seen["stream"] is True

@@ -26,8 +26,9 @@ from django.test import override_settings
 
 from apiexample.auth import require_auth
 from apiexample.config import Auth0Config
-from apiexample.jwks import JWKSClient, KeysUnavailable
+from apiexample.jwks import ABANDON_GRACE, JWKSClient, KeysUnavailable
 from fake_issuer import DEFAULT_AUDIENCE, DEFAULT_ISSUER, FakeIssuer
+from fake_issuer.tls import TLSFiles
 from tests.clocks import FakeClock, run_inline
 from tests.endpoints import PRIVATE
 
@@ -38,13 +39,19 @@ class JWKSServer(ThreadingHTTPServer):
     """A loopback JWKS endpoint that counts fetches; ``delay`` holds answers, ``body`` shapes them.
 
     ``body``: ``"whole"``; ``"trickle"`` (a byte every 20 ms, never done); ``"truncated"`` (half, then
-    the connection closes); ``"stalled"`` (half, then nothing until the test ends).
+    the connection closes); ``"stalled"`` (half, then nothing until the test ends); ``"trickle
+    headers"`` (the status line, then a header a byte every 20 ms until the test ends), or ``"trickle
+    headers after length"`` (the same after a ``Content-Length``). ``/moved`` redirects to the JWKS
+    with a body that stalls after a byte until the test ends. With ``tls``, it serves HTTPS.
     """
 
     daemon_threads = True
 
-    def __init__(self, issuer: FakeIssuer) -> None:
+    def __init__(self, issuer: FakeIssuer, tls: TLSFiles | None = None) -> None:
         super().__init__(("127.0.0.1", 0), JWKSHandler)
+        if tls is not None:  # each accepted connection does its handshake in the serving thread
+            self.socket = tls.server_context().wrap_socket(self.socket, server_side=True)
+        self.scheme = "http" if tls is None else "https"
         self.issuer = issuer
         self.fetches = 0
         self.delay = 0.0
@@ -54,7 +61,7 @@ class JWKSServer(ThreadingHTTPServer):
     @property
     def url(self) -> str:
         """The JWKS URL on this server."""
-        return f"http://127.0.0.1:{self.server_address[1]}/.well-known/jwks.json"
+        return f"{self.scheme}://127.0.0.1:{self.server_address[1]}/.well-known/jwks.json"
 
 
 class JWKSHandler(BaseHTTPRequestHandler):
@@ -64,7 +71,13 @@ class JWKSHandler(BaseHTTPRequestHandler):
 
     def do_GET(self) -> None:
         """Serve the JWK Set, late or broken when asked to."""
+        if self.path == "/moved":
+            self.redirect()
+            return
         self.server.fetches += 1
+        if self.server.body.startswith("trickle headers"):
+            self.trickle_headers()
+            return
         if self.server.delay and self.server.stopping.wait(self.server.delay):
             return
         body = json.dumps(self.server.issuer.jwks()).encode() * (100 if self.server.body == "trickle" else 1)
@@ -87,6 +100,28 @@ class JWKSHandler(BaseHTTPRequestHandler):
                 if self.server.body == "stalled":
                     self.server.stopping.wait(PATIENCE)
         except OSError:  # the client gave up and closed the connection
+            return
+
+    def trickle_headers(self) -> None:
+        """Send a status line, then one endless header a byte at a time (each within any timeout)."""
+        try:
+            length = b"Content-Length: 100\r\n" if self.server.body.endswith("length") else b""
+            self.wfile.write(b"HTTP/1.1 200 OK\r\n" + length + b"X-Trickle: ")
+            while not self.server.stopping.wait(0.02):
+                self.wfile.write(b"x")
+        except OSError:  # the client gave up and closed the connection
+            return
+
+    def redirect(self) -> None:
+        """``301`` to the JWKS, announcing a gigabyte of body and sending one byte of it."""
+        self.send_response(301)
+        self.send_header("Location", "/.well-known/jwks.json")
+        self.send_header("Content-Length", str(1 << 30))
+        self.end_headers()
+        try:
+            self.wfile.write(b"x")
+            self.server.stopping.wait(PATIENCE)
+        except OSError:  # the client closed before the byte was sent
             return
 
     def log_message(self, format: str, *args: Any) -> None:
@@ -246,17 +281,57 @@ def test_a_slow_jwks_does_not_hold_a_warm_request() -> None:
 
 
 @pytest.mark.parametrize(
-    ("body", "reason"),
+    ("body", "reason", "watched"),
     [
-        ("truncated", "the JWKS could not be read (ProtocolError)"),
-        ("stalled", "the JWKS did not answer in time"),
+        ("truncated", "the JWKS could not be read (ProtocolError)", True),
+        ("stalled", "the JWKS did not answer in time", True),  # the watchdog or the read timeout
+        ("stalled", "the JWKS did not answer in time", False),  # the read timeout
     ],
 )
-def test_a_body_cut_short_or_stalled_is_a_failure(body: str, reason: str) -> None:
+def test_a_body_cut_short_or_stalled_is_a_failure(body: str, reason: str, watched: bool) -> None:
     issuer = FakeIssuer()
     jwks = JWKSServer(issuer)
     jwks.body = body
-    client = JWKSClient(jwks.url, timeout=0.3, clock=FakeClock(), spawn=run_inline)
+    session = None if watched else requests.Session()
+    client = JWKSClient(jwks.url, timeout=0.3, clock=FakeClock(), spawn=run_inline, session=session)
     with serving(jwks), pytest.raises(KeysUnavailable) as caught:
         client.get_key(issuer.signing_key.kid)
     assert caught.value.reason == reason
+
+
+def test_a_fetch_stuck_in_trickled_headers_is_given_up_and_a_healthy_jwks_used_at_once() -> None:
+    issuer = FakeIssuer()
+    jwks = JWKSServer(issuer)
+    jwks.body = "trickle headers"
+    clock = FakeClock()
+    # A caller's own session, without jwks_session()'s watchdog: the fetch stays stuck in the headers.
+    client = JWKSClient(jwks.url, timeout=0.3, clock=clock, session=requests.Session())
+    with serving(jwks):
+        with pytest.raises(KeysUnavailable) as caught:
+            client.get_key(issuer.signing_key.kid)
+        assert caught.value.reason == "the JWKS did not answer in time"
+        stuck = client._inflight
+        assert stuck is not None and not stuck.done.is_set()  # still reading headers
+        jwks.body = "whole"  # the tenant is healthy again
+        client.timeout = PATIENCE  # the next request waits for its own fetch, however slow
+        clock.advance(2 * client.timeout + ABANDON_GRACE)
+        assert client.get_key(issuer.signing_key.kid) is not None
+        assert jwks.fetches == 2
+        assert client._abandoned == 1  # the stuck fetch was not waited for: it is still reading
+    # Leaving the block stops the trickle: the stuck fetch ends, its outcome ignored.
+    deadline = time.monotonic() + PATIENCE
+    while client._abandoned:
+        assert time.monotonic() < deadline, "the given-up fetch never ended"
+        time.sleep(0.001)
+    assert client.get_key(issuer.signing_key.kid) is not None
+    assert jwks.fetches == 2
+
+
+def test_a_redirect_body_is_not_read() -> None:
+    issuer = FakeIssuer()
+    jwks = JWKSServer(issuer)
+    client = JWKSClient(jwks.url.replace("/.well-known/jwks.json", "/moved"), timeout=PATIENCE)
+    with serving(jwks):
+        # Reading the redirect's stalled gigabyte would take PATIENCE and fail; it is skipped.
+        assert client.get_key(issuer.signing_key.kid) is not None
+        assert jwks.fetches == 1

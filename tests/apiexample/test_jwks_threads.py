@@ -16,7 +16,7 @@ import pytest
 import requests
 from joserfc.jwk import RSAKey
 
-from apiexample.jwks import JWKSClient, KeysUnavailable, UnknownKeyId
+from apiexample.jwks import ABANDON_GRACE, MAX_ABANDONED, JWKSClient, KeysUnavailable, UnknownKeyId
 from fake_issuer import FakeIssuer
 from tests.clocks import FakeClock
 
@@ -144,3 +144,76 @@ def test_a_request_that_joined_an_older_fetch_tries_once_more_for_a_rotated_key(
         assert issuer.mock.fetches == 3
     assert isinstance(forged.error, UnknownKeyId)
     assert genuine.error is None and genuine.key is not None
+
+
+class FirstFetchStuckSession(GatedSession):
+    """A ``GatedSession`` whose gate holds the first fetch only; later fetches go straight through."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.calls = 0
+
+    def get(self, *args: Any, **kwargs: Any) -> requests.Response:
+        self.calls += 1
+        if self.calls == 1:
+            return super().get(*args, **kwargs)
+        return requests.Session.get(self, *args, **kwargs)
+
+
+def test_a_stuck_fetch_is_given_up_and_the_next_one_does_not_wait_for_it(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    session = FirstFetchStuckSession()
+    clock = FakeClock()
+    with FakeIssuer() as issuer:
+        client = JWKSClient(issuer.jwks_url, session=session, clock=clock, timeout=0.05)
+        with pytest.raises(KeysUnavailable) as caught:
+            client.get_key(issuer.signing_key.kid)
+        assert caught.value.reason == "the JWKS did not answer in time"
+        assert session.entered.wait(PATIENCE)
+        stuck = client._inflight
+        assert stuck is not None
+        client.timeout = PATIENCE  # this request waits for the new fetch however slow the machine
+        clock.advance(2 * client.timeout + ABANDON_GRACE)  # overdue, even by the longer timeout
+        assert client.get_key(issuer.signing_key.kid) is not None
+        assert issuer.mock.fetches == 2
+        assert stuck.done.is_set() and not session.gate.is_set()  # given up while still blocked
+        assert client._abandoned == 1
+        session.gate.set()
+        wait_for(lambda: client._abandoned == 0)
+        assert client.get_key(issuer.signing_key.kid) is not None
+    given_up = [r.getMessage() for r in caplog.records if "given up" in r.getMessage()]
+    assert len(given_up) == 2
+    assert "without an answer (1 given up still running)" in given_up[0]
+    assert "ended after it was given up" in given_up[1]
+
+
+def test_given_up_fetches_are_capped_and_their_late_outcomes_ignored() -> None:
+    session = GatedSession()
+    clock = FakeClock()
+    with FakeIssuer() as issuer:
+        client = JWKSClient(
+            issuer.jwks_url,
+            session=session,
+            clock=clock,
+            timeout=0.05,
+            failure_backoff=0.0,  # each request may start a fetch: only the cap holds them back
+            max_failure_backoff=0.0,
+        )
+        overdue = 2 * client.timeout + ABANDON_GRACE
+        for started in range(1, MAX_ABANDONED + 1):
+            with pytest.raises(KeysUnavailable) as caught:
+                client.get_key(issuer.signing_key.kid)  # gives up the last fetch, starts one more
+            assert caught.value.reason == "the JWKS did not answer in time"
+            wait_for(lambda started=started: issuer.mock.fetches == started)  # type: ignore[misc]
+            clock.advance(overdue)
+        with pytest.raises(KeysUnavailable) as caught:
+            client.get_key(issuer.signing_key.kid)  # gives up the last one, but may start none
+        assert caught.value.reason == "the JWKS did not answer in time"
+        assert client._abandoned == MAX_ABANDONED and client._inflight is None
+        assert issuer.mock.fetches == MAX_ABANDONED
+        session.gate.set()  # the stuck fetches all end, each with the whole JWKS
+        wait_for(lambda: client._abandoned == 0)
+        assert client._cache is None  # their late outcomes were ignored
+        assert client.get_key(issuer.signing_key.kid) is not None
+        assert issuer.mock.fetches == MAX_ABANDONED + 1
