@@ -204,6 +204,6 @@ class JWKSMachine(RuleBasedStateMachine):
 # Each example here runs up to 40 steps, each a request: a fifth of the profile's examples keeps this
 # machine in proportion with the rest of the suite under every profile (ci: 100 x 40 steps).
 JWKSMachine.TestCase.settings = settings(
-    max_examples=max(10, settings.default.max_examples // 5), stateful_step_count=40, deadline=None
+    max_examples=max(10, settings().max_examples // 5), stateful_step_count=40, deadline=None
 )
 TestJWKSMachine = JWKSMachine.TestCase
