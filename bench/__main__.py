@@ -11,6 +11,7 @@ import argparse
 import json
 import os
 import platform
+import subprocess
 import sys
 import time
 from collections.abc import Callable
@@ -24,7 +25,7 @@ import django
 django.setup()
 
 from cryptography.hazmat.primitives import hashes  # noqa: E402
-from cryptography.hazmat.primitives.asymmetric import padding  # noqa: E402
+from cryptography.hazmat.primitives.asymmetric import padding, rsa  # noqa: E402
 from django.test import Client  # noqa: E402
 
 from apiexample.auth import require_auth  # noqa: E402
@@ -51,7 +52,9 @@ def measure(ops: int, rounds: int) -> dict[str, float]:
     issuer = FakeIssuer()
     config: Auth0Config = django.conf.settings.AUTH0
     validator = Auth0JWTBearerTokenValidator(config, StaticKeySource(issuer.jwks()))
-    public_key = issuer.signing_key.private_key.public_key()
+    private_key = issuer.signing_key.private_key
+    assert isinstance(private_key, rsa.RSAPrivateKey)
+    public_key = private_key.public_key()
     token = issuer.mint()
     header, payload, signature = token.split(".")
     signing_input = f"{header}.{payload}".encode()
@@ -66,11 +69,11 @@ def measure(ops: int, rounds: int) -> dict[str, float]:
 
     def raw_verify(n: int) -> None:
         for _ in range(n):
-            public_key.verify(raw_signature, signing_input, padding.PKCS1v15(), hashes.SHA256())  # type: ignore[union-attr,call-arg,arg-type]
+            public_key.verify(raw_signature, signing_input, padding.PKCS1v15(), hashes.SHA256())
 
     def raw_sign(n: int) -> None:
         for _ in range(n):
-            issuer.signing_key.private_key.sign(signing_input, padding.PKCS1v15(), hashes.SHA256())  # type: ignore[union-attr,call-arg,arg-type]
+            private_key.sign(signing_input, padding.PKCS1v15(), hashes.SHA256())
 
     def validate_fresh(n: int) -> None:
         for _ in range(n):
@@ -122,6 +125,25 @@ def measure(ops: int, rounds: int) -> dict[str, float]:
     return results
 
 
+def matrix_rates(count: int) -> dict[str, float]:
+    """Claim-matrix tokens/s and the floor's, measured one after the other (``bench.matrix``)."""
+    from bench.matrix import measure as measure_matrix
+
+    return measure_matrix(count)
+
+
+def time_suite() -> float:
+    """Wall-clock seconds of the whole suite as CI runs it (``CI=true python -m pytest -n auto``)."""
+    started = time.perf_counter()
+    subprocess.run(
+        [sys.executable, "-m", "pytest", "-n", "auto", "-q", "-p", "no:randomly"],
+        env={**os.environ, "CI": "true"},
+        check=True,
+        stdout=subprocess.DEVNULL,
+    )
+    return time.perf_counter() - started
+
+
 ROWS = [
     ("validator, fresh token / raw RSA verify", "validator_fresh", "raw_verify", "<= 2.5x"),
     ("validator, repeated token / raw RSA verify", "validator_repeated", "raw_verify", "<= 0.5x"),
@@ -142,8 +164,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--ops", type=int, default=300, help="operations per round (default 300)")
     parser.add_argument("--rounds", type=int, default=7, help="interleaved rounds, best kept (default 7)")
     parser.add_argument("--json", type=Path, default=Path("reports/bench.json"), help="where to write JSON")
+    parser.add_argument("--matrix-tokens", type=int, default=1200, help="claim-matrix tokens (default 1200)")
+    parser.add_argument(
+        "--ci", action="store_true", help="also time the whole test suite as CI runs it (about a minute)"
+    )
     args = parser.parse_args(argv)
     results = measure(args.ops, args.rounds)
+    rates = matrix_rates(args.matrix_tokens)
     print(f"{'figure':58} {'ratio':>8} {'goal':>8}   numerator / anchor (us per op)")
     ratios = {}
     for label, numerator, anchor, goal in ROWS:
@@ -153,6 +180,16 @@ def main(argv: list[str] | None = None) -> int:
         ratios[label] = ratio
         micros = f"{results[numerator] * 1e6:8.1f} / {results[anchor] * 1e6:.1f}"
         print(f"{label:58} {ratio:7.2f}x {goal:>8}   {micros}")
+    matrix_ratio = rates["matrix"] / rates["floor"]
+    ratios["claim-matrix tokens/s / floor (raw sign + three bare requests)"] = matrix_ratio
+    print(
+        f"{'claim-matrix tokens/s / floor (sign + 3 bare requests)':58} {matrix_ratio:7.2f}x {'>=0.6':>8}"
+        f"   {rates['matrix']:8.0f} / {rates['floor']:.0f} tokens/s"
+    )
+    suite_seconds = time_suite() if args.ci else None
+    if suite_seconds is not None:
+        label = "whole test suite, CI=true pytest -n auto (after install)"
+        print(f"{label:58} {suite_seconds:7.0f}s {'<180s':>8}")
     args.json.parent.mkdir(parents=True, exist_ok=True)
     args.json.write_text(
         json.dumps(
@@ -162,7 +199,9 @@ def main(argv: list[str] | None = None) -> int:
                 "machine": platform.machine(),
                 "cpus": os.cpu_count(),
                 "seconds_per_op": results,
+                "matrix_tokens_per_second": rates,
                 "ratios": ratios,
+                "suite_seconds": suite_seconds,
             },
             indent=2,
         )
