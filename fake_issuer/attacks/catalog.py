@@ -13,20 +13,10 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 from fake_issuer.issuer import FakeIssuer
+from fake_issuer.oracle import Outcome
 
 Endpoint = Literal["private", "scoped"]
 ENDPOINTS: tuple[Endpoint, ...] = ("private", "scoped")
-
-
-@dataclass(frozen=True)
-class Outcome:
-    """What one endpoint answers: the status and the RFC 6750 §3.1 error code (None: no code)."""
-
-    status: int
-    error: str | None = None
-
-    def __str__(self) -> str:
-        return f"{self.status} {self.error}" if self.error else str(self.status)
 
 
 @dataclass(frozen=True)
