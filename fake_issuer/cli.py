@@ -163,7 +163,10 @@ def _add_mint(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -
 
 def build_parser() -> argparse.ArgumentParser:
     """The ``fake-issuer`` argument parser with every subcommand."""
-    parser = argparse.ArgumentParser(prog="fake-issuer", description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(
+        prog="fake-issuer",
+        description="An offline stand-in for an Auth0 tenant: serve it, mint tokens, print its JWKS.",
+    )
     subparsers = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     jwks = subparsers.add_parser(
         "jwks",
