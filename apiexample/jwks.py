@@ -22,7 +22,7 @@ import requests
 from joserfc.jwk import RSAKey
 
 from apiexample.jwks_fetch import FetchFailed, fetch_jwks, jwks_session
-from apiexample.keyset import parse_jwks, read_jwks, unusable_reason
+from apiexample.keyset import parse_jwks
 
 __all__ = [
     "JWKSClient",
@@ -32,8 +32,6 @@ __all__ = [
     "StaticKeySource",
     "UnknownKeyId",
     "parse_jwks",
-    "read_jwks",
-    "unusable_reason",
 ]
 
 logger = logging.getLogger(__name__)

@@ -64,8 +64,18 @@ class DjangoAPI:
         """The oracle's policy: the API's configured values and the tenant's published keys."""
         from django.conf import settings
 
+        from apiexample.errors import REALM
+        from apiexample.views import REQUIRED_SCOPE
+
         config = settings.AUTH0
-        return Policy.for_keys(config.issuer, config.audience, self.tenant.keys, leeway=config.leeway)
+        return Policy.for_keys(
+            config.issuer,
+            config.audience,
+            self.tenant.keys,
+            leeway=config.leeway,
+            required_scope=REQUIRED_SCOPE,
+            realm=REALM,
+        )
 
     def _now(self) -> float:
         return self.now

@@ -13,8 +13,8 @@ from apiexample.jwks import (
     StaticKeySource,
     UnknownKeyId,
     parse_jwks,
-    unusable_reason,
 )
+from apiexample.keyset import unusable_reason
 from fake_issuer import FakeIssuer, generate_ec_key, generate_rsa_key
 
 GOOD = generate_rsa_key("key-source").public_jwk()

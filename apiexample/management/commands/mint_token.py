@@ -2,25 +2,23 @@
 
 from __future__ import annotations
 
-import json
-from argparse import ArgumentParser
+from argparse import ArgumentParser, ArgumentTypeError
 from typing import Any
 
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
 from apiexample.dev_issuer import dev_issuer
+from apiexample.views import REQUIRED_SCOPE
+from fake_issuer.cli import parse_assignment
 
 
 def parse_claim(text: str) -> tuple[str, object]:
     """``name=value``: the value as JSON when it parses (``exp=0``, ``aud=["a"]``), else as a string."""
-    name, sep, raw = text.partition("=")
-    if not sep or not name:
-        raise CommandError(f"--claim takes name=value, not {text!r}")
     try:
-        return name, json.loads(raw)
-    except ValueError:
-        return name, raw
+        return parse_assignment(text)
+    except ArgumentTypeError:
+        raise CommandError(f"--claim takes name=value, not {text!r}") from None
 
 
 class Command(BaseCommand):
@@ -31,7 +29,9 @@ class Command(BaseCommand):
     def add_arguments(self, parser: ArgumentParser) -> None:
         """``--scope``, ``--no-scope``, ``--claim name=value`` (repeatable), ``--drop name`` (repeatable)."""
         parser.add_argument(
-            "--scope", default="read:messages", help="space-separated scopes (default: read:messages)"
+            "--scope",
+            default=REQUIRED_SCOPE,
+            help=f"space-separated scopes (default: {REQUIRED_SCOPE})",
         )
         parser.add_argument("--no-scope", action="store_true", help="leave the scope claim out")
         parser.add_argument(

@@ -8,6 +8,7 @@ from django.conf import settings
 from django.core.management.commands.runserver import Command as RunserverCommand
 
 from apiexample.dev_issuer import dev_issuer
+from apiexample.views import REQUIRED_SCOPE
 
 
 def curl_lines(base_url: str, *, with_scope: str, without_scope: str) -> list[str]:
@@ -32,13 +33,13 @@ class Command(RunserverCommand):
             host = f"[{addr}]" if self._raw_ipv6 else addr  # type: ignore[attr-defined]
             lines = curl_lines(
                 f"{self.protocol}://{host}:{port}",
-                with_scope=issuer.mint(scope="read:messages"),
+                with_scope=issuer.mint(scope=REQUIRED_SCOPE),
                 without_scope=issuer.mint(scope=None),
             )
             banner = [
                 "",
                 "*** OFFLINE DEV ISSUER: no Auth0 tenant configured; do not use in production. ***",
-                "Tokens: python manage.py mint_token [--scope 'read:messages'] [--claim name=value]",
+                f"Tokens: python manage.py mint_token [--scope '{REQUIRED_SCOPE}'] [--claim name=value]",
                 "Try:",
                 *lines,
                 "",
