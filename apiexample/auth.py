@@ -18,7 +18,8 @@ from django.dispatch import receiver
 
 from apiexample.config import Auth0Config
 from apiexample.errors import MalformedAuthorization, NoCredentials
-from apiexample.jwks import JWKSClient, KeySource, StaticKeySource
+from apiexample.jwks import JWKSClient
+from apiexample.keysource import KeySource, StaticKeySource
 from apiexample.validator import Auth0JWTBearerTokenValidator
 
 

@@ -1,10 +1,8 @@
-"""Where the validator gets its verification keys: the tenant's JWK Set (RFC 7517 §5), fetched lazily.
+"""The tenant's JWK Set (RFC 7517 §5) as a key source, fetched lazily and kept fresh.
 
-A key source answers one question, ``get_key(kid)``, with a joserfc ``RSAKey``, or raises
-``UnknownKeyId`` (the token names no key we have: 401) or ``KeysUnavailable`` (we cannot tell: 503).
-``JWKSClient`` fetches the set over HTTP(S) (RFC 7517 §5; caching as in RFC 9111 §4.2.1 freshness and
-RFC 5861 stale-if-error), keeps the keys ``apiexample.keyset`` finds usable (DESIGN §5 rule 4), and
-logs each skipped key once.
+``JWKSClient`` is the ``KeySource`` (see ``apiexample.keysource``) of a real tenant. It fetches the set
+over HTTP(S) (caching as in RFC 9111 §4.2.1 freshness and RFC 5861 stale-if-error), keeps the keys
+``apiexample.keyset`` finds usable (DESIGN §5 rule 4), and logs each skipped key once.
 """
 
 from __future__ import annotations
@@ -16,13 +14,13 @@ import threading
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Protocol
 
 import requests
 from joserfc.jwk import RSAKey
 
 from apiexample.jwks_fetch import FetchFailed, fetch_jwks, jwks_session
 from apiexample.keyset import parse_jwks
+from apiexample.keysource import KeySource, KeysUnavailable, StaticKeySource, UnknownKeyId
 
 __all__ = [
     "JWKSClient",
@@ -42,41 +40,6 @@ ABANDON_GRACE = 1.0
 #: Given-up fetches whose threads still run (a tenant trickling headers for ever); at this many, no
 #: new fetch starts until one of them ends, so a stuck tenant cannot pile up threads and sockets.
 MAX_ABANDONED = 4
-
-
-class KeysUnavailable(Exception):
-    """The signing keys cannot be had now (JWKS unreachable, invalid or empty): answer 503."""
-
-    def __init__(self, reason: str, *, retry_after: int = 30) -> None:
-        super().__init__(reason)
-        self.reason = reason
-        self.retry_after = retry_after
-
-
-class UnknownKeyId(Exception):
-    """The token's ``kid`` names no usable key in the issuer's JWKS: answer 401."""
-
-
-class KeySource(Protocol):
-    """Anything that maps a ``kid`` to a verification key."""
-
-    def get_key(self, kid: str) -> RSAKey:
-        """The usable key named ``kid``; raises ``UnknownKeyId`` or ``KeysUnavailable``."""
-        ...  # pragma: no cover - a Protocol body is never run
-
-
-class StaticKeySource:
-    """A fixed JWK Set held in memory (the offline dev issuer's, or a test's)."""
-
-    def __init__(self, document: object) -> None:
-        self._keys = parse_jwks(document)
-
-    def get_key(self, kid: str) -> RSAKey:
-        """The key named ``kid``; raises ``UnknownKeyId``."""
-        try:
-            return self._keys[kid]
-        except KeyError:
-            raise UnknownKeyId(kid) from None
 
 
 class RefetchLimiter:

@@ -47,7 +47,7 @@ from apiexample.errors import (
     SigningKeysUnavailable,
     UnknownSigningKey,
 )
-from apiexample.jwks import KeySource, KeysUnavailable, UnknownKeyId
+from apiexample.keysource import KeySource, KeysUnavailable, UnknownKeyId
 from apiexample.token_cache import VerifiedTokenCache, token_digest
 
 logger = logging.getLogger(__name__)
