@@ -1,10 +1,10 @@
-"""The API's paths and the contract's expected bodies (DESIGN §3), for tests to share."""
+"""The API's paths (the oracle's) and the bodies DESIGN §3 promises on them, for tests to share."""
 
 from __future__ import annotations
 
-PUBLIC, PRIVATE, SCOPED = "/api/public", "/api/private", "/api/private-scoped"
-PROTECTED = (PRIVATE, SCOPED)
-ENDPOINTS = (PUBLIC, PRIVATE, SCOPED)
+from fake_issuer.oracle import ENDPOINTS, PRIVATE, PROTECTED, PUBLIC, SCOPED
+
+__all__ = ["ENDPOINTS", "MESSAGES", "PRIVATE", "PROTECTED", "PUBLIC", "SCOPED"]
 
 MESSAGES = {
     PUBLIC: "Hello from a public endpoint! You don't need to be authenticated to see this.",

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 from fake_issuer.issuer import FakeIssuer
-from fake_issuer.oracle import Outcome
+from fake_issuer.oracle import INSUFFICIENT_SCOPE, INVALID_TOKEN, NO_CREDENTIALS, OK, Outcome
 
 Endpoint = Literal["private", "scoped"]
 ENDPOINTS: tuple[Endpoint, ...] = ("private", "scoped")
@@ -36,27 +36,24 @@ class Expected:
         return f"{text} ({self.rule})" if self.rule else text
 
 
-_INVALID = Outcome(401, "invalid_token")
-
-
 def rejected(rule: int) -> Expected:
     """401 ``invalid_token`` on both endpoints, because DESIGN §5 rule ``rule`` fails."""
-    return Expected(_INVALID, _INVALID, f"rule {rule}")
+    return Expected(INVALID_TOKEN, INVALID_TOKEN, f"rule {rule}")
 
 
 def no_credentials() -> Expected:
     """401 with a bare ``Bearer realm`` challenge: no Bearer credentials at all (DESIGN §4, rule 1)."""
-    return Expected(Outcome(401), Outcome(401), "rule 1, bare challenge")
+    return Expected(NO_CREDENTIALS, NO_CREDENTIALS, "rule 1, bare challenge")
 
 
 def accepted() -> Expected:
     """200 on both endpoints: a benign variant that must keep working."""
-    return Expected(Outcome(200), Outcome(200))
+    return Expected(OK, OK)
 
 
 def scope_denied() -> Expected:
     """A valid token without ``read:messages``: 200 on /api/private, 403 on /api/private-scoped."""
-    return Expected(Outcome(200), Outcome(403, "insufficient_scope"), "scope")
+    return Expected(OK, INSUFFICIENT_SCOPE, "scope")
 
 
 @dataclass(frozen=True)
