@@ -16,7 +16,7 @@ import threading
 from pathlib import Path
 
 from fake_issuer.clients import DEFAULT_CLIENT_SECRET, ClientRegistry, parse_client_spec
-from fake_issuer.issuer import DEFAULT_AUDIENCE, DEFAULT_SCOPE
+from fake_issuer.issuer import DEFAULT_AUDIENCE, DEFAULT_CLIENT_ID, DEFAULT_SCOPE
 from fake_issuer.keyfile import load_or_create_key_file
 from fake_issuer.keys import SigningKey
 from fake_issuer.server import IssuerServer
@@ -30,7 +30,7 @@ clients:
   --audience, e.g. --client reader:s3cret:read:messages --client nobody:s3cret. --clients FILE reads
   {{"apis": {{AUDIENCE: [SCOPES]}},
    "clients": [{{"client_id", "client_secret", "grants": {{AUDIENCE: [SCOPES]}}}}]}}.
-  With neither, one client: fakeClientId0123456789abcdefgh / {DEFAULT_CLIENT_SECRET}, granted {DEFAULT_SCOPE}.
+  With neither, one client: {DEFAULT_CLIENT_ID} / {DEFAULT_CLIENT_SECRET}, granted {DEFAULT_SCOPE}.
 
 TLS:
   --tls writes a fresh CA (printed path) and a certificate for 127.0.0.1 and localhost; trust it with

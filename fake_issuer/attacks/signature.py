@@ -11,7 +11,7 @@ import itertools
 
 from fake_issuer.attacks.catalog import Build, attack, rejected
 from fake_issuer.attacks.forgery import attacker_ec_key, public_key_forms, splice
-from fake_issuer.issuer import FakeIssuer
+from fake_issuer.issuer import DEFAULT_CLIENT_ID, FakeIssuer
 from fake_issuer.tokens import Signer, encode_token
 
 #: Every capitalisation of "none", "none" first (RFC 7518 §3.6 names it in lower case only).
@@ -157,7 +157,7 @@ for _name, _secret in {
     "blank": b"",
     "word": b"secret",
     "jwt-io": b"your-256-bit-secret",
-    "client-id": b"fakeClientId0123456789abcdefgh",
+    "client-id": DEFAULT_CLIENT_ID.encode(),
 }.items():
     attack(f"hs256-secret-{_name}", f"HS256 keyed with {_secret!r}", "RFC 8725 §3.5", rejected(3))(
         _hmac(_secret)
