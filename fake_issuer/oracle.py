@@ -7,7 +7,6 @@ exactly (``fractions.Fraction``): a float that lands a hair inside the leeway is
 
 from __future__ import annotations
 
-import base64
 import functools
 import json
 import math
@@ -16,6 +15,7 @@ from dataclasses import dataclass, field
 from fractions import Fraction
 from typing import Any
 
+from fake_issuer.encoding import b64url_decode
 from fake_issuer.keys import SigningKey
 from fake_issuer.spec import TokenSpec
 
@@ -150,8 +150,7 @@ def disallowed_header(header: Mapping[str, object], policy: Policy) -> str | Non
 
 
 def _modulus_bits(jwk: Mapping[str, str]) -> int:
-    n = jwk.get("n", "")
-    return int.from_bytes(base64.urlsafe_b64decode(n + "=" * (-len(n) % 4)), "big").bit_length()
+    return int.from_bytes(b64url_decode(jwk.get("n", "")), "big").bit_length()
 
 
 def unusable_key(jwk: Mapping[str, str]) -> str | None:

@@ -6,11 +6,11 @@ key confusion with the issuer's public key in every encoding, other algorithms, 
 
 from __future__ import annotations
 
-import base64
 import itertools
 
 from fake_issuer.attacks.catalog import Build, attack, rejected
 from fake_issuer.attacks.forgery import attacker_ec_key, public_key_forms, splice
+from fake_issuer.encoding import b64url_decode
 from fake_issuer.issuer import DEFAULT_CLIENT_ID, FakeIssuer
 from fake_issuer.tokens import Signer, encode_token
 
@@ -65,8 +65,7 @@ def _(issuer: FakeIssuer) -> str:
 
 
 def _signature(token: str) -> bytes:
-    segment = token.rsplit(".", 1)[1]
-    return base64.urlsafe_b64decode(segment + "=" * (-len(segment) % 4))
+    return b64url_decode(token.rsplit(".", 1)[1])
 
 
 @attack("tampered-signature", "one bit of the genuine signature flipped", "RFC 7515 §5.2", rejected(5))

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import base64
 import dataclasses
 import json
 import runpy
@@ -21,6 +20,7 @@ from apiexample.auth import require_auth
 from apiexample.config import load_config
 from apiexample.dev_issuer import dev_issuer
 from fake_issuer import cli, serving
+from fake_issuer.encoding import b64url_decode
 from fake_issuer.issuer import DEFAULT_AUDIENCE, DEFAULT_ISSUER
 from fake_issuer.keyfile import load_or_create_key_file, read_key_file
 from fake_issuer.server import IssuerServer
@@ -33,10 +33,6 @@ def run(capsys: pytest.CaptureFixture[str], *argv: str) -> str:
     """Run the CLI, assert it succeeded, return what it printed."""
     assert cli.main(list(argv)) == 0
     return capsys.readouterr().out
-
-
-def _b64(segment: str) -> bytes:
-    return base64.urlsafe_b64decode(segment + "=" * (-len(segment) % 4))
 
 
 def decoded(token: str, keys: KeySet | OctKey, alg: str = "RS256") -> jwt.Token:
@@ -55,7 +51,7 @@ def test_jwks_prints_one_public_rsa_key(capsys: pytest.CaptureFixture[str]) -> N
 
 def test_mint_gives_a_token_with_auth0s_defaults(capsys: pytest.CaptureFixture[str]) -> None:
     token = run(capsys, "mint").strip()
-    header, payload = (json.loads(_b64(part)) for part in token.split(".")[:2])
+    header, payload = (json.loads(b64url_decode(part)) for part in token.split(".")[:2])
     assert header["alg"] == "RS256" and header["typ"] == "JWT"
     assert payload["iss"] == DEFAULT_ISSUER
     assert payload["aud"][0] == DEFAULT_AUDIENCE
@@ -86,7 +82,7 @@ def test_mint_takes_claims_and_header_from_flags(capsys: pytest.CaptureFixture[s
         "--drop-header",
         "typ",
     ).strip()
-    header, payload = (json.loads(_b64(part)) for part in token.split(".")[:2])
+    header, payload = (json.loads(b64url_decode(part)) for part in token.split(".")[:2])
     assert header == {"alg": "RS256", "kid": "someone-else"}
     assert payload["iss"] == "https://other.example/"
     assert (payload["exp"], payload["sub"], payload["aud"]) == (0, "not json", ["a", "b"])

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import base64
 import json
 
 import pytest
@@ -10,6 +9,7 @@ import requests
 
 from fake_issuer import DEFAULT_AUDIENCE, DEFAULT_ISSUER, FakeIssuer
 from fake_issuer.cli import main as cli_main
+from fake_issuer.encoding import b64url_decode
 from fake_issuer.keys import generate_rsa_key
 
 
@@ -19,7 +19,7 @@ def parts(token: str) -> tuple[dict[str, object], dict[str, object]]:
 
 
 def decode_segment(segment: str) -> dict[str, object]:
-    decoded: dict[str, object] = json.loads(base64.urlsafe_b64decode(segment + "=" * (-len(segment) % 4)))
+    decoded: dict[str, object] = json.loads(b64url_decode(segment))
     return decoded
 
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import base64
 import hashlib
 import hmac
 import json
@@ -13,14 +12,10 @@ from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
 from cryptography.hazmat.primitives.asymmetric.utils import encode_dss_signature
 
-from fake_issuer.encoding import b64url_encode, b64url_uint
+from fake_issuer.encoding import b64url_decode, b64url_encode, b64url_uint
 from fake_issuer.jwks import PRIVATE_MEMBERS, jwks_document
 from fake_issuer.keys import generate_ec_key, generate_rsa_key, load_private_key, thumbprint
 from fake_issuer.tokens import ALGORITHMS, Signer, encode_token
-
-
-def b64url_decode(text: str) -> bytes:
-    return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
 
 
 def test_rsa_keys_are_cached_per_label_and_fresh_per_new_label() -> None:
@@ -83,6 +78,15 @@ def test_load_private_key_refuses_other_key_types() -> None:
 @pytest.mark.parametrize(("value", "expected"), [(0, "AA"), (65537, "AQAB"), (256, "AQA")])
 def test_b64url_uint(value: int, expected: str) -> None:
     assert b64url_uint(value) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [("", b""), ("_w", b"\xff"), ("-_8", b"\xfb\xff"), ("AQAB", b"\x01\x00\x01"), ("YWJjZA", b"abcd")],
+)
+def test_b64url_decode_pads_and_reads_the_url_safe_alphabet(text: str, expected: bytes) -> None:
+    assert b64url_decode(text) == expected
+    assert b64url_decode(b64url_encode(expected)) == expected
 
 
 def _verify(alg: str, key: object, signing_input: bytes, signature: bytes) -> None:
