@@ -12,6 +12,7 @@ from fake_issuer.attacks.catalog import Build, attack, rejected
 from fake_issuer.attacks.forgery import attacker_ec_key, public_key_forms, splice
 from fake_issuer.encoding import b64url_decode
 from fake_issuer.issuer import DEFAULT_CLIENT_ID, FakeIssuer
+from fake_issuer.spec import Tamper, tampered
 from fake_issuer.tokens import Signer, encode_token
 
 #: Every capitalisation of "none", "none" first (RFC 7518 §3.6 names it in lower case only).
@@ -68,11 +69,19 @@ def _signature(token: str) -> bytes:
     return b64url_decode(token.rsplit(".", 1)[1])
 
 
-@attack("tampered-signature", "one bit of the genuine signature flipped", "RFC 7515 §5.2", rejected(5))
-def _(issuer: FakeIssuer) -> str:
-    token = issuer.mint()
-    signature = _signature(token)
-    return splice(token, signature=signature[:-1] + bytes([signature[-1] ^ 1]))
+def _spoiled(tamper: Tamper) -> Build:
+    """A genuine token whose signature segment ``spec.tampered`` spoils with ``tamper``."""
+
+    def build(issuer: FakeIssuer) -> str:
+        signing_input, _, segment = issuer.mint().rpartition(".")
+        return f"{signing_input}.{tampered(b64url_decode(segment), tamper)}"
+
+    return build
+
+
+attack("tampered-signature", "one bit of the genuine signature flipped", "RFC 7515 §5.2", rejected(5))(
+    _spoiled("flip_bit")
+)
 
 
 @attack(
@@ -85,10 +94,9 @@ def _(issuer: FakeIssuer) -> str:
     return splice(issuer.mint(scope=None), signature=_signature(issuer.mint()))
 
 
-@attack("signature-truncated", "the genuine signature without its last byte", "RFC 7518 §3.3", rejected(5))
-def _(issuer: FakeIssuer) -> str:
-    token = issuer.mint()
-    return splice(token, signature=_signature(token)[:-1])
+attack("signature-truncated", "the genuine signature without its last byte", "RFC 7518 §3.3", rejected(5))(
+    _spoiled("truncate")
+)
 
 
 @attack("signature-rsa-zero", "RS256 signature of 256 zero bytes", "RFC 8017 §8.2.2", rejected(5))
@@ -96,27 +104,19 @@ def _(issuer: FakeIssuer) -> str:
     return splice(issuer.mint(), signature=bytes(256))
 
 
-@attack(
+# A 256-byte signature is 342 characters: padding adds "==", and the last character has 4 unused bits.
+attack(
     "signature-padded",
     "genuine token with '==' padding on the signature",
     "RFC 7515 §2; RFC 4648 §3.5",
     rejected(2),
-)
-def _(issuer: FakeIssuer) -> str:
-    return issuer.mint() + "=="
-
-
-@attack(
+)(_spoiled("padding"))
+attack(
     "signature-non-canonical",
     "signature's unused trailing bits set: same bytes, other text",
     "RFC 4648 §3.5",
     rejected(2),
-)
-def _(issuer: FakeIssuer) -> str:
-    token = issuer.mint()
-    alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"
-    # 256 bytes end in two characters; the last one's low 4 bits are unused, zero in canonical text.
-    return token[:-1] + alphabet[alphabet.index(token[-1]) | 1]
+)(_spoiled("unused_bits"))
 
 
 def _confused(form: str, alg: str = "HS256") -> Build:
