@@ -12,6 +12,9 @@ from dataclasses import dataclass
 from fake_issuer.oracle import Outcome, Policy
 
 _ERROR_PARAM = re.compile(r'error="([^"]*)"')
+#: RFC 6750 §3: error_description = 1*( %x20-21 / %x23-5B / %x5D-7E ), then the closing quote: never
+#: empty, printable ASCII only, no quote and no backslash (the grammar has no quoted-pair).
+_DESCRIPTION = re.compile(r'[\x20\x21\x23-\x5b\x5d-\x7e]+"')
 
 
 @dataclass(frozen=True)
@@ -47,9 +50,7 @@ def challenge_matches(outcome: Outcome, challenge: str | None, policy: Policy) -
     if wanted is None or challenge is None:
         return wanted == challenge
     if outcome.error == "invalid_token":
-        # RFC 6750 §3: error_description is a quoted string without '"' (and never echoes the token).
-        description = challenge[len(wanted) :]
-        return challenge.startswith(wanted) and description.endswith('"') and '"' not in description[:-1]
+        return challenge.startswith(wanted) and _DESCRIPTION.fullmatch(challenge, len(wanted)) is not None
     return challenge == wanted
 
 

@@ -57,3 +57,23 @@ def test_invalid_token_challenge_shape(challenge: str | None) -> None:
     assert not challenge_matches(INVALID_TOKEN, challenge, POLICY)
     assert challenge_matches(INVALID_TOKEN, INVALID, POLICY)
     assert not challenge_matches(OK, INVALID, POLICY)
+
+
+@pytest.mark.parametrize(
+    "description",
+    ["", "back\\slash", "line\nbreak", "tab\there", "nul\x00", "del\x7f", "caf\u00e9", 'quote"d'],
+    ids=["empty", "backslash", "newline", "tab", "nul", "del", "non-ascii", "quote"],
+)
+def test_invalid_token_description_outside_the_rfc6750_grammar_is_refused(description: str) -> None:
+    challenge = f'{REALM}, error="invalid_token", error_description="{description}"'
+    assert not challenge_matches(INVALID_TOKEN, challenge, POLICY)
+    assert any(
+        "WWW-Authenticate" in found
+        for found in breaches(Answer(401, challenge, ERROR_BODY), INVALID_TOKEN, POLICY)
+    )
+
+
+@pytest.mark.parametrize("description", [" ", "!#[]~", "a b", "The 'kid' names no published key."])
+def test_invalid_token_description_inside_the_rfc6750_grammar_is_accepted(description: str) -> None:
+    challenge = f'{REALM}, error="invalid_token", error_description="{description}"'
+    assert challenge_matches(INVALID_TOKEN, challenge, POLICY)
