@@ -218,7 +218,7 @@ def test_many_threads_on_a_cold_cache_all_get_200_and_one_fetch() -> None:
     print(f"\nFIGURE 32 concurrent requests on a cold cache: {jwks.fetches} JWKS fetch, all 200")
 
 
-def test_a_cold_api_answers_503_at_once_when_the_jwks_is_down() -> None:
+def test_a_cold_api_answers_503_when_the_jwks_is_down() -> None:
     token = FakeIssuer().mint()
     with api_server(closed_port_url()) as base:
         timed = [timed_get(base + PRIVATE, token) for _ in range(3)]
@@ -230,7 +230,7 @@ def test_a_cold_api_answers_503_at_once_when_the_jwks_is_down() -> None:
     print(f"\nFIGURE JWKS down (connection refused), cold cache: three 503s in {figures}")
 
 
-def test_a_slow_jwks_holds_a_cold_request_for_the_timeout_only() -> None:
+def test_a_slow_jwks_ends_a_cold_request_in_503_at_its_timeout() -> None:
     issuer = FakeIssuer()
     jwks = JWKSServer(issuer)
     jwks.delay = 10.0
