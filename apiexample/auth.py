@@ -18,8 +18,8 @@ from django.dispatch import receiver
 
 from apiexample.config import Auth0Config
 from apiexample.errors import MalformedAuthorization, NoCredentials
-from apiexample.jwks import JWKSClient
-from apiexample.keysource import KeySource, StaticKeySource
+from apiexample.jwks.client import JWKSClient
+from apiexample.jwks.keysource import KeySource, StaticKeySource
 from apiexample.validator import Auth0JWTBearerTokenValidator
 
 

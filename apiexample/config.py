@@ -37,7 +37,7 @@ class Auth0Config:
     leeway: float = 60.0
     honor_permissions: bool = False
     dev_key_file: Path | None = None
-    #: The JWKS client's policy (apiexample.jwks.JWKSClient); see JWKS_SETTINGS for the variables.
+    #: The JWKS client's policy (apiexample.jwks.client.JWKSClient); see JWKS_SETTINGS for the variables.
     jwks_timeout: float = 5.0
     jwks_ttl: float = 600.0
     jwks_max_stale: float = 3600.0

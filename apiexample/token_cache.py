@@ -13,10 +13,10 @@ from __future__ import annotations
 import hashlib
 import threading
 from collections import OrderedDict
-from typing import TYPE_CHECKING
+from typing import Generic, TypeVar
 
-if TYPE_CHECKING:
-    from apiexample.validator import DecodedToken
+#: What the cache keeps per token (the validator's ``DecodedToken``).
+Entry = TypeVar("Entry")
 
 
 def token_digest(token: str) -> bytes:
@@ -24,18 +24,18 @@ def token_digest(token: str) -> bytes:
     return hashlib.sha256(token.encode("utf-8", "surrogatepass")).digest()
 
 
-class VerifiedTokenCache:
+class VerifiedTokenCache(Generic[Entry]):
     """LRU map from token digest to its ``DecodedToken``; thread-safe, at most ``maxsize`` entries."""
 
     def __init__(self, maxsize: int = 4096) -> None:
         self.maxsize = maxsize
-        self._entries: OrderedDict[bytes, DecodedToken] = OrderedDict()
+        self._entries: OrderedDict[bytes, Entry] = OrderedDict()
         self._lock = threading.Lock()
 
     def __len__(self) -> int:
         return len(self._entries)
 
-    def get(self, digest: bytes) -> DecodedToken | None:
+    def get(self, digest: bytes) -> Entry | None:
         """The entry for ``digest``, marked as recently used, or None."""
         with self._lock:
             entry = self._entries.get(digest)
@@ -43,7 +43,7 @@ class VerifiedTokenCache:
                 self._entries.move_to_end(digest)
             return entry
 
-    def put(self, digest: bytes, entry: DecodedToken) -> None:
+    def put(self, digest: bytes, entry: Entry) -> None:
         """Remember ``entry``, evicting the least recently used beyond ``maxsize``."""
         if self.maxsize <= 0:
             return

@@ -47,7 +47,7 @@ from apiexample.errors import (
     SigningKeysUnavailable,
     UnknownSigningKey,
 )
-from apiexample.keysource import KeySource, KeysUnavailable, UnknownKeyId
+from apiexample.jwks.keysource import KeySource, KeysUnavailable, UnknownKeyId
 from apiexample.token_cache import VerifiedTokenCache, token_digest
 
 logger = logging.getLogger(__name__)
@@ -242,14 +242,14 @@ class Auth0JWTBearerTokenValidator(JWTBearerTokenValidator):
         keys: KeySource,
         *,
         clock: Callable[[], float] = time.time,
-        cache: VerifiedTokenCache | None = None,
+        cache: VerifiedTokenCache[DecodedToken] | None = None,
     ) -> None:
         # Authlib passes a callable key through; we verify with the key source ourselves.
         super().__init__(keys.get_key, issuer=config.issuer, realm=REALM, leeway=config.leeway)
         self.config = config
         self.keys = keys
         self.clock = clock
-        self.cache = VerifiedTokenCache() if cache is None else cache
+        self.cache: VerifiedTokenCache[DecodedToken] = VerifiedTokenCache() if cache is None else cache
 
     def decode(self, token_string: str) -> DecodedToken:
         """Rules 2-5 for ``token_string``, from the verified-token cache while its key is still published."""

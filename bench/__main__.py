@@ -30,7 +30,7 @@ from django.test import Client  # noqa: E402
 
 from apiexample.auth import require_auth  # noqa: E402
 from apiexample.config import Auth0Config  # noqa: E402
-from apiexample.jwks import StaticKeySource  # noqa: E402
+from apiexample.jwks.client import StaticKeySource  # noqa: E402
 from apiexample.validator import Auth0JWTBearerTokenValidator  # noqa: E402
 from fake_issuer import FakeIssuer  # noqa: E402
 from fake_issuer.encoding import b64url_decode  # noqa: E402

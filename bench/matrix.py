@@ -14,8 +14,9 @@ import time
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "tests.settings")
 
 from fake_issuer.encoding import b64url_encode
-from fake_issuer.matrix import api_in_process, default_matrix, shard
-from fake_issuer.oracle import ENDPOINTS
+from fake_issuer.matrix.django_api import api_in_process
+from fake_issuer.matrix.matrix import default_matrix, shard
+from fake_issuer.policy.oracle import ENDPOINTS
 from fake_issuer.tokens import Signer, serialize_json
 
 

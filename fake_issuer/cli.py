@@ -1,7 +1,7 @@
 """``python -m fake_issuer`` / ``fake-issuer``: the fake issuer from the command line.
 
 ``mint`` prints a token with any claims and header, ``jwks`` prints a public JWK Set; ``serve`` (in
-``fake_issuer.serving``) runs the loopback server. Each further subcommand lives beside the concept it
+``fake_issuer.server.cli``) runs the loopback server. Each further subcommand lives beside the concept it
 belongs to and registers itself through an ``add_command(subparsers)`` function; this module lists them.
 """
 
@@ -20,7 +20,7 @@ from fake_issuer.issuer import DEFAULT_AUDIENCE, DEFAULT_ISSUER, DEFAULT_SCOPE, 
 from fake_issuer.keyfile import read_key_file
 
 #: Modules that contribute subcommands, each with ``add_command(subparsers)``.
-COMMAND_MODULES: tuple[str, ...] = ("fake_issuer.attacks", "fake_issuer.serving", "fake_issuer.matrix")
+COMMAND_MODULES: tuple[str, ...] = ("fake_issuer.attacks", "fake_issuer.server.cli", "fake_issuer.matrix.cli")
 
 _FORMATTER = argparse.RawDescriptionHelpFormatter
 

@@ -8,17 +8,28 @@ switched on and off to test how a client behaves when the tenant misbehaves.
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Literal
+from typing import Literal, Protocol
 
 import requests
 import responses
 
-if TYPE_CHECKING:
-    from fake_issuer.issuer import FakeIssuer
+from fake_issuer.jwks import JWKSDocument
 
 Fault = Literal["status", "garbage", "empty", "refused", "timeout"]
 FAULTS: tuple[Fault, ...] = ("status", "garbage", "empty", "refused", "timeout")
+
+
+class JWKSPublisher(Protocol):
+    """What the mock serves: a JWKS URL, the current JWK Set, and a clock (``FakeIssuer`` is one)."""
+
+    @property
+    def jwks_url(self) -> str: ...
+
+    clock: Callable[[], float]
+
+    def jwks(self) -> JWKSDocument: ...
 
 
 @dataclass(frozen=True)
@@ -33,7 +44,7 @@ class RecordedRequest:
 class JWKSMock:
     """The issuer's JWKS URL answered by ``responses``: a request log and fault switches."""
 
-    def __init__(self, issuer: FakeIssuer) -> None:
+    def __init__(self, issuer: JWKSPublisher) -> None:
         self.issuer = issuer
         self.requests: list[RecordedRequest] = []
         self.fault: Fault | None = None

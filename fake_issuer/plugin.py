@@ -17,7 +17,7 @@ from collections.abc import Callable, Iterator
 import pytest
 
 from fake_issuer.issuer import DEFAULT_AUDIENCE, DEFAULT_ISSUER, FakeIssuer
-from fake_issuer.server import IssuerServer
+from fake_issuer.server.http import IssuerServer
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:

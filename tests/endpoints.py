@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from fake_issuer.oracle import ENDPOINTS, PRIVATE, PROTECTED, PUBLIC, SCOPED
+from fake_issuer.policy.oracle import ENDPOINTS, PRIVATE, PROTECTED, PUBLIC, SCOPED
 
 __all__ = ["ENDPOINTS", "MESSAGES", "PRIVATE", "PROTECTED", "PUBLIC", "SCOPED"]
 

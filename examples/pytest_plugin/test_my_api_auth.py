@@ -10,7 +10,7 @@ import requests
 from my_api_auth import verify
 
 from fake_issuer import FakeIssuer
-from fake_issuer.server import IssuerServer
+from fake_issuer.server.http import IssuerServer
 
 
 def test_a_token_from_the_tenant_is_accepted(fake_issuer_server: IssuerServer) -> None:

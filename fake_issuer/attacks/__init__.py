@@ -26,7 +26,7 @@ from fake_issuer.attacks.catalog import (
     scope_denied,
 )
 from fake_issuer.attacks.table import add_command, render_markdown, render_text
-from fake_issuer.oracle import Outcome
+from fake_issuer.policy.oracle import Outcome
 
 #: The categories (one module each), in the order the table lists them.
 CATEGORIES = tuple(

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 from fake_issuer.issuer import FakeIssuer
-from fake_issuer.oracle import INSUFFICIENT_SCOPE, INVALID_TOKEN, NO_CREDENTIALS, OK, Outcome
+from fake_issuer.policy.oracle import INSUFFICIENT_SCOPE, INVALID_TOKEN, NO_CREDENTIALS, OK, Outcome
 
 Endpoint = Literal["private", "scoped"]
 ENDPOINTS: tuple[Endpoint, ...] = ("private", "scoped")

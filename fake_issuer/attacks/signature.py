@@ -12,7 +12,7 @@ from fake_issuer.attacks.catalog import Build, attack, rejected
 from fake_issuer.attacks.forgery import attacker_ec_key, public_key_forms, splice
 from fake_issuer.encoding import b64url_decode
 from fake_issuer.issuer import DEFAULT_CLIENT_ID, FakeIssuer
-from fake_issuer.spec import Tamper, tampered
+from fake_issuer.policy.spec import Tamper, tampered
 from fake_issuer.tokens import Signer, encode_token
 
 #: Every capitalisation of "none", "none" first (RFC 7518 §3.6 names it in lower case only).

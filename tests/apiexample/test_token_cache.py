@@ -6,7 +6,7 @@ import pytest
 
 from apiexample.config import Auth0Config, jwks_url_for
 from apiexample.errors import BadSignature, InvalidExpiry, InvalidToken, UnknownSigningKey
-from apiexample.jwks import JWKSClient, StaticKeySource
+from apiexample.jwks.client import JWKSClient, StaticKeySource
 from apiexample.token_cache import VerifiedTokenCache, token_digest
 from apiexample.validator import Auth0JWTBearerTokenValidator, decode_token
 from fake_issuer import DEFAULT_AUDIENCE, DEFAULT_ISSUER, FakeIssuer, generate_rsa_key
@@ -97,7 +97,7 @@ def test_lru_eviction_and_disabled_cache() -> None:
     issuer = FakeIssuer()
     keys = StaticKeySource(issuer.jwks())
     entries = {name: decode_token(issuer.mint(claims={"jti": name}), keys) for name in "abc"}
-    cache = VerifiedTokenCache(maxsize=2)
+    cache: VerifiedTokenCache[object] = VerifiedTokenCache(maxsize=2)
     cache.put(b"a", entries["a"])
     cache.put(b"b", entries["b"])
     assert cache.get(b"a") is entries["a"]  # a is now the most recently used
@@ -106,7 +106,7 @@ def test_lru_eviction_and_disabled_cache() -> None:
     cache.discard(b"a")
     cache.discard(b"missing")
     assert len(cache) == 1
-    disabled = VerifiedTokenCache(maxsize=0)
+    disabled: VerifiedTokenCache[object] = VerifiedTokenCache(maxsize=0)
     disabled.put(b"a", entries["a"])
     assert disabled.get(b"a") is None
 

@@ -18,8 +18,8 @@ from django.test import Client
 from fake_issuer import DEFAULT_AUDIENCE, DEFAULT_ISSUER, FakeIssuer
 from fake_issuer.attacks import CATALOG, ENDPOINTS, Attack, Endpoint, Outcome
 from fake_issuer.attacks.forgery import ATTACKER_JWKS_URL, ATTACKER_ORIGIN
-from fake_issuer.contract import challenge_matches
-from fake_issuer.oracle import Policy
+from fake_issuer.policy.contract import challenge_matches
+from fake_issuer.policy.oracle import Policy
 from tests.endpoints import MESSAGES, PRIVATE, SCOPED
 
 PATHS: dict[Endpoint, str] = {"private": PRIVATE, "scoped": SCOPED}

@@ -19,11 +19,12 @@ from joserfc.jwk import KeySet, OctKey
 from apiexample.auth import require_auth
 from apiexample.config import load_config
 from apiexample.dev_issuer import dev_issuer
-from fake_issuer import cli, serving
+from fake_issuer import cli
 from fake_issuer.encoding import b64url_decode
 from fake_issuer.issuer import DEFAULT_AUDIENCE, DEFAULT_ISSUER
 from fake_issuer.keyfile import load_or_create_key_file, read_key_file
-from fake_issuer.server import IssuerServer
+from fake_issuer.server import cli as serving
+from fake_issuer.server.http import IssuerServer
 from tests.endpoints import SCOPED
 
 API = "https://cli.example/api"

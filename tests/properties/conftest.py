@@ -12,7 +12,7 @@ import pytest
 
 from apiexample.auth import require_auth
 from fake_issuer import DEFAULT_ISSUER, FakeIssuer
-from fake_issuer.django_api import DjangoAPI
+from fake_issuer.matrix.django_api import DjangoAPI
 from tests.properties.tenant import NOW, RING
 
 

@@ -8,9 +8,9 @@ tests.settings gives the API (``DEFAULT_ISSUER``, ``DEFAULT_AUDIENCE``, leeway 6
 from __future__ import annotations
 
 from fake_issuer import DEFAULT_AUDIENCE, DEFAULT_ISSUER
-from fake_issuer.matrix import NOW
-from fake_issuer.oracle import Policy
-from fake_issuer.spec import key_ring
+from fake_issuer.matrix.matrix import NOW
+from fake_issuer.policy.oracle import Policy
+from fake_issuer.policy.spec import key_ring
 
 __all__ = ["NOW", "POLICY", "RING"]
 

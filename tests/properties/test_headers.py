@@ -5,11 +5,11 @@ from __future__ import annotations
 from hypothesis import given
 from hypothesis import strategies as st
 
-from fake_issuer.contract import breaches
-from fake_issuer.django_api import DjangoAPI
-from fake_issuer.oracle import INVALID_TOKEN, OK, PROTECTED, PUBLIC, Outcome, bearer_token, expected
-from fake_issuer.spec import TokenSpec, signing_variants
-from fake_issuer.strategies import authorizations, texts, valid_claims
+from fake_issuer.matrix.django_api import DjangoAPI
+from fake_issuer.policy.contract import breaches
+from fake_issuer.policy.oracle import INVALID_TOKEN, OK, PROTECTED, PUBLIC, Outcome, bearer_token, expected
+from fake_issuer.policy.spec import TokenSpec, signing_variants
+from fake_issuer.policy.strategies import authorizations, texts, valid_claims
 from tests.properties.tenant import NOW, POLICY, RING
 
 VALID = TokenSpec(

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from fake_issuer.django_api import DjangoAPI
-from fake_issuer.matrix import Matrix, shard
+from fake_issuer.matrix.django_api import DjangoAPI
+from fake_issuer.matrix.matrix import Matrix, shard
 from tests.properties.tenant import NOW, POLICY, RING
 
 SHARDS = 12

@@ -5,11 +5,11 @@ from __future__ import annotations
 from hypothesis import given
 from hypothesis import strategies as st
 
-from fake_issuer.contract import breaches
-from fake_issuer.django_api import DjangoAPI
-from fake_issuer.oracle import ENDPOINTS, INVALID_TOKEN, PROTECTED, expected, judge
-from fake_issuer.spec import TokenSpec
-from fake_issuer.strategies import one_claim_changes, token_specs, valid_token_specs
+from fake_issuer.matrix.django_api import DjangoAPI
+from fake_issuer.policy.contract import breaches
+from fake_issuer.policy.oracle import ENDPOINTS, INVALID_TOKEN, PROTECTED, expected, judge
+from fake_issuer.policy.spec import TokenSpec
+from fake_issuer.policy.strategies import one_claim_changes, token_specs, valid_token_specs
 from tests.properties.tenant import NOW, POLICY, RING
 
 #: What may replace a character of a token: any Latin-1 character (header values are Latin-1, RFC 9110 §5.5).

@@ -1,0 +1,179 @@
+"""The exhaustive claim matrix: every combination of named claim and signature variants (DESIGN §5).
+
+Each facet (``iss``, ``aud``, ``exp``, ``nbf``, ``scope``, ``signature``) has a few named values: the
+valid ones and the near misses that broken validators let through (RFC 7519 §4.1, RFC 8725 §2-3). The
+matrix is their full cartesian product, every combination a distinct signed token, put to all three
+endpoints and compared with the oracle. ``shard(i, n)`` splits it for pytest-xdist;
+``python -m fake_issuer matrix --report PATH`` runs it against the API in-process and writes the
+decision table (``fake_issuer.matrix.report``). Only ``fake_issuer.matrix.cli`` touches the API, through
+``django_api``.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from dataclasses import dataclass
+
+from fake_issuer.issuer import DEFAULT_AUDIENCE, DEFAULT_ISSUER
+from fake_issuer.policy.contract import Answer, breaches
+from fake_issuer.policy.oracle import ENDPOINTS, Outcome, Policy, judge, outcome
+from fake_issuer.policy.spec import ABSENT, KeyRing, TokenSpec, key_ring, signing_variants, without_absent
+
+#: The instant every matrix token is judged at (pinned in the API's validator): far from today on
+#: purpose, so a validator that reads the real clock anywhere disagrees with the oracle.
+NOW = 1_700_000_000
+Facets = dict[str, dict[str, object]]
+Send = Callable[[str, str | None], Answer]
+
+SIGNATURES = (
+    "issuer key",
+    "foreign key, trusted kid",
+    "unknown kid",
+    "weak 1024-bit key",
+    "EC key",
+    "HS256 with the public key",
+    "alg none",
+    "tampered: flip_bit",
+)
+
+
+def facets(policy: Policy, now: int = NOW) -> Facets:
+    """Each facet's named values; the signature facet's values name ``spec.signing_variants``."""
+    leeway = int(policy.leeway)
+    return {
+        "signature": {name: name for name in SIGNATURES},
+        "iss": {
+            "exact": policy.issuer,
+            "missing": ABSENT,
+            "without trailing slash": policy.issuer.rstrip("/"),
+            "superstring": policy.issuer + "attacker/",
+            "in an array": [policy.issuer],
+        },
+        "aud": {
+            "exact": policy.audience,
+            "in a list": [policy.audience, policy.issuer + "userinfo"],
+            "missing": ABSENT,
+            "other API": "https://other.example/api",
+            "empty list": [],
+            "trailing slash": policy.audience + "/",
+        },
+        "exp": {
+            "valid": now + 3600,
+            "inside leeway": now - leeway // 2,
+            "expired": now - leeway - 1,
+            "missing": ABSENT,
+            "string": str(now + 3600),
+        },
+        "nbf": {"absent": ABSENT, "beyond leeway": now + leeway + 1},
+        "scope": {
+            "exact": policy.required_scope,
+            "among others": f"openid {policy.required_scope} write:messages",
+            "missing": ABSENT,
+            "superstring": policy.required_scope + ".all",
+            "comma-separated": f"{policy.required_scope},write:messages",
+        },
+    }
+
+
+@dataclass(frozen=True)
+class Combination:
+    """One cell of the matrix: a value name for every facet, in facet order."""
+
+    index: int
+    values: tuple[tuple[str, str], ...]
+
+    def __str__(self) -> str:
+        return ", ".join(f"{facet}={value}" for facet, value in self.values)
+
+
+def combinations(table: Facets) -> list[Combination]:
+    """The full cartesian product of ``table``'s facet values."""
+    names = list(table)
+    product = itertools.product(*(list(values) for values in table.values()))
+    return [Combination(i, tuple(zip(names, picked, strict=True))) for i, picked in enumerate(product)]
+
+
+def shard(items: Sequence[Combination], index: int, count: int) -> list[Combination]:
+    """Every ``count``-th combination from ``index`` on: shards of even size and mix."""
+    return list(items[index::count])
+
+
+class Matrix:
+    """The matrix for one tenant (its key ring and the API's policy) at ``now``."""
+
+    def __init__(self, policy: Policy, ring: KeyRing, *, now: int = NOW) -> None:
+        self.policy = policy
+        self.ring = ring
+        self.now = now
+        self.table = facets(policy, now)
+        self.variants = signing_variants(ring)
+        self.combinations = combinations(self.table)
+
+    def __len__(self) -> int:
+        return len(self.combinations)
+
+    def spec(self, combination: Combination) -> TokenSpec:
+        """The token spec of ``combination``: Auth0's claim shape with each facet's value put in."""
+        picked = {facet: self.table[facet][value] for facet, value in combination.values}
+        variant = self.variants[str(picked.pop("signature"))]
+        claims = without_absent(
+            {
+                "iss": picked["iss"],
+                "sub": "matrix@clients",
+                "aud": picked["aud"],
+                "iat": self.now - 10,
+                "exp": picked["exp"],
+                "nbf": picked["nbf"],
+                "scope": picked["scope"],
+                "gty": "client-credentials",
+            }
+        )
+        return TokenSpec({"alg": variant.alg, "typ": "JWT", "kid": variant.kid}, claims, variant.signing)
+
+    def check(self, combination: Combination, send: Send) -> Iterator[Result]:
+        """Put ``combination``'s token to every endpoint; one ``Result`` per endpoint."""
+        spec = self.spec(combination)
+        token = spec.encode()
+        judgement = judge(spec, self.policy, self.now)
+        for endpoint in ENDPOINTS:
+            wanted = outcome(judgement, self.policy, endpoint)
+            answer = send(endpoint, f"Bearer {token}")
+            found = tuple(breaches(answer, wanted, self.policy))
+            yield Result(combination, endpoint, wanted, answer.outcome, judgement.rule, found)
+
+    def run(self, chosen: Sequence[Combination], send: Send) -> list[Result]:
+        """Check every combination in ``chosen``."""
+        return [result for combination in chosen for result in self.check(combination, send)]
+
+
+@dataclass(frozen=True)
+class Result:
+    """One combination at one endpoint: expected and actual outcome, the oracle's rule, any breaches."""
+
+    combination: Combination
+    endpoint: str
+    expected: Outcome
+    actual: Outcome
+    rule: int | None
+    breaches: tuple[str, ...]
+
+    @property
+    def agrees(self) -> bool:
+        """The API kept the contract for this combination."""
+        return not self.breaches
+
+
+def default_matrix() -> Matrix:
+    """The matrix for the default fake tenant (``DEFAULT_ISSUER``/``DEFAULT_AUDIENCE``)."""
+    ring = key_ring(DEFAULT_ISSUER)
+    return Matrix(Policy.for_keys(DEFAULT_ISSUER, DEFAULT_AUDIENCE, ring.published), ring)
+
+
+def summary(results: Sequence[Result]) -> Mapping[str, int]:
+    """Counts for a closing line: combinations, requests, disagreements."""
+    return {
+        "combinations": len({result.combination.index for result in results}),
+        "requests": len(results),
+        "disagreements": sum(not result.agrees for result in results),
+    }

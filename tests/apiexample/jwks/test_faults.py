@@ -1,0 +1,154 @@
+"""The JWKS client when the tenant misbehaves: fail closed when cold, stale-if-error when warm, recover.
+
+RFC 5861 §4 (stale-if-error) bounded by ``max_stale``; RFC 9110 §10.2.3 (``Retry-After``).
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+
+import pytest
+
+from apiexample.jwks.client import JWKSClient, KeysUnavailable, UnknownKeyId
+from fake_issuer import FakeIssuer
+from fake_issuer.mocking import FAULTS, Fault
+from tests.clocks import FakeClock, run_inline
+
+#: What a 503's error_description may carry: it is quoted in no header, but kept plain anyway.
+SAFE_REASON = re.compile(r"[ -!#-\[\]-~]+")
+
+
+def client_for(issuer: FakeIssuer, clock: FakeClock, **policy: float) -> JWKSClient:
+    """A client of ``issuer``'s JWKS on ``clock``, fetching in the calling thread."""
+    return JWKSClient(issuer.jwks_url, clock=clock, spawn=run_inline, **policy)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize("fault", FAULTS)
+def test_a_cold_cache_with_a_faulty_jwks_is_unavailable(fault: Fault) -> None:
+    clock = FakeClock()
+    with FakeIssuer() as issuer:
+        issuer.mock.fail(fault)
+        client = client_for(issuer, clock, failure_backoff=4)
+        with pytest.raises(KeysUnavailable) as first:
+            client.get_key(issuer.signing_key.kid)
+        with pytest.raises(KeysUnavailable) as second:  # a first failure is retried at once
+            client.get_key(issuer.signing_key.kid)
+        with pytest.raises(KeysUnavailable) as third:  # then the client backs off
+            client.get_key(issuer.signing_key.kid)
+        assert issuer.mock.fetches == 2
+    assert SAFE_REASON.fullmatch(first.value.reason)
+    assert (first.value.retry_after, second.value.retry_after, third.value.retry_after) == (1, 4, 4)
+
+
+@pytest.mark.parametrize("fault", FAULTS)
+def test_a_warm_cache_keeps_serving_its_keys_through_a_fault(fault: Fault) -> None:
+    clock = FakeClock()
+    with FakeIssuer() as issuer:
+        client = client_for(issuer, clock, ttl=600, max_stale=3600)
+        kid = issuer.signing_key.kid
+        key = client.get_key(kid)
+        issuer.mock.fail(fault)
+        clock.advance(600)
+        assert client.get_key(kid) is key
+        assert issuer.mock.fetches == 2
+        with pytest.raises(UnknownKeyId):  # a kid the stale set lacks is still unknown, not a 503
+            client.get_key("forged")
+
+
+def test_stale_keys_serve_no_longer_than_max_stale() -> None:
+    clock = FakeClock()
+    with FakeIssuer() as issuer:
+        client = client_for(issuer, clock, ttl=600, max_stale=3600)
+        kid = issuer.signing_key.kid
+        client.get_key(kid)
+        issuer.mock.fail("status")
+        clock.advance(600 + 3599)
+        client.get_key(kid)
+        clock.advance(1)
+        with pytest.raises(KeysUnavailable, match="HTTP 500"):
+            client.get_key(kid)
+
+
+def test_retries_back_off_while_the_jwks_is_down_and_recover_when_it_heals() -> None:
+    clock = FakeClock()
+    with FakeIssuer() as issuer:
+        client = client_for(issuer, clock, failure_backoff=1, max_failure_backoff=8)
+        kid = issuer.signing_key.kid
+        issuer.mock.fail("refused")
+        retry_afters = []
+        for _ in range(6):
+            for _ in range(20):  # a burst of requests between two attempts costs no fetch
+                with pytest.raises(KeysUnavailable) as caught:
+                    client.get_key(kid)
+            retry_afters.append(caught.value.retry_after)
+            clock.advance(caught.value.retry_after)
+        assert retry_afters == [1, 2, 4, 8, 8, 8]
+        assert issuer.mock.fetches == 2 + 5  # a failure and its immediate retry, then one per round
+        issuer.mock.heal()
+        client.get_key(kid)
+        assert issuer.mock.fetches == 8
+        issuer.mock.fail("refused")  # a success resets the backoff
+        clock.advance(600)
+        for _ in range(3):
+            client.get_key(kid)
+        assert issuer.mock.fetches == 10
+        clock.advance(1)
+        client.get_key(kid)
+        assert issuer.mock.fetches == 11
+
+
+def test_a_warm_cache_retries_on_later_requests_and_picks_up_the_healed_set() -> None:
+    clock = FakeClock()
+    with FakeIssuer() as issuer:
+        client = client_for(issuer, clock, ttl=600, failure_backoff=5)
+        old = issuer.signing_key
+        client.get_key(old.kid)
+        issuer.mock.fail("timeout")
+        clock.advance(600)
+        for _ in range(3):
+            client.get_key(old.kid)
+        assert issuer.mock.fetches == 3
+        new = issuer.rotate()
+        issuer.mock.heal()
+        clock.advance(5)
+        with pytest.raises(UnknownKeyId):
+            client.get_key(old.kid)
+        client.get_key(new.kid)
+        assert issuer.mock.fetches == 4
+
+
+def test_an_unknown_kid_refetch_that_fails_keeps_the_fresh_set() -> None:
+    clock = FakeClock()
+    with FakeIssuer() as issuer:
+        client = client_for(issuer, clock)
+        kid = issuer.signing_key.kid
+        client.get_key(kid)
+        issuer.mock.fail("garbage")
+        for number in range(3):  # the third finds the client backing off: no fetch
+            with pytest.raises(UnknownKeyId):
+                client.get_key(f"forged-{number}")
+        assert issuer.mock.fetches == 3
+        client.get_key(kid)
+
+
+def test_fetches_log_one_info_line_and_failures_a_warning(caplog: pytest.LogCaptureFixture) -> None:
+    clock = FakeClock()
+    caplog.set_level(logging.INFO, logger="apiexample.jwks.client")
+    with FakeIssuer() as issuer:
+        client = client_for(issuer, clock)
+        client.get_key(issuer.signing_key.kid)
+        issuer.mock.fail("status")
+        clock.advance(600)
+        client.get_key(issuer.signing_key.kid)
+    (fetched, failed) = caplog.records
+    assert fetched.levelno == logging.INFO
+    assert re.fullmatch(
+        re.escape(f"JWKS fetched from {issuer.jwks_url}: status 200, 1 usable keys, ") + r"\d+ ms, 0 waiting",
+        fetched.getMessage(),
+    )
+    assert failed.levelno == logging.WARNING
+    assert failed.getMessage().startswith(
+        f"JWKS fetch from {issuer.jwks_url} failed: the JWKS URL answered HTTP 500 (status 500, "
+    )
+    assert failed.getMessage().endswith("1 cached keys; retry in 0 s")

@@ -1,0 +1,219 @@
+"""Single flight: concurrent requests share one JWKS fetch and never wait longer than the timeout.
+
+Threads are synchronised with events, never with sleeps: each test waits (bounded) for a state the
+client must reach, so its outcome does not depend on how fast the machine is.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+import requests
+from joserfc.jwk import RSAKey
+
+from apiexample.jwks.client import ABANDON_GRACE, MAX_ABANDONED, JWKSClient, KeysUnavailable, UnknownKeyId
+from fake_issuer import FakeIssuer
+from tests.clocks import FakeClock
+
+PATIENCE = 30.0  # seconds a test waits for a state before it gives up; never reached when all is well
+
+
+class GatedSession(requests.Session):
+    """A session that fetches at once but hands the response over only once ``gate`` is open."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.gate = threading.Event()
+        self.entered = threading.Event()
+
+    def get(self, *args: Any, **kwargs: Any) -> requests.Response:
+        response = super().get(*args, **kwargs)
+        self.entered.set()
+        assert self.gate.wait(PATIENCE), "the test never opened the gate"
+        return response
+
+
+def wait_for(condition: Callable[[], bool]) -> None:
+    """Poll ``condition`` until it holds (bounded by PATIENCE)."""
+    deadline = time.monotonic() + PATIENCE
+    while not condition():
+        assert time.monotonic() < deadline, "the client never reached the expected state"
+        time.sleep(0.001)
+
+
+def waiters(client: JWKSClient) -> int:
+    """How many requests wait for the fetch in flight (0 when none is)."""
+    fetch = client._inflight
+    return 0 if fetch is None else fetch.waiters
+
+
+class Caller(threading.Thread):
+    """A thread that calls ``client.get_key(kid)`` once and keeps the key or the exception."""
+
+    def __init__(self, client: JWKSClient, kid: str) -> None:
+        super().__init__(daemon=True)
+        self.client, self.kid = client, kid
+        self.key: RSAKey | None = None
+        self.error: Exception | None = None
+
+    def run(self) -> None:
+        try:
+            self.key = self.client.get_key(self.kid)
+        except Exception as error:
+            self.error = error
+
+
+def test_concurrent_cold_requests_share_one_fetch(caplog: pytest.LogCaptureFixture) -> None:
+    caplog.set_level(logging.INFO, logger="apiexample.jwks.client")
+    session = GatedSession()
+    with FakeIssuer() as issuer:
+        client = JWKSClient(issuer.jwks_url, session=session, clock=FakeClock(), timeout=PATIENCE)
+        callers = [Caller(client, issuer.signing_key.kid) for _ in range(16)]
+        for caller in callers:
+            caller.start()
+        wait_for(lambda: waiters(client) == 15)
+        session.gate.set()
+        for caller in callers:
+            caller.join(PATIENCE)
+        assert issuer.mock.fetches == 1
+    assert [caller.error for caller in callers] == [None] * 16
+    assert len({id(caller.key) for caller in callers}) == 1
+    assert "1 usable keys" in caplog.records[-1].getMessage()
+    assert caplog.records[-1].getMessage().endswith(", 15 waiting")
+
+
+def test_a_request_waits_no_longer_than_the_timeout() -> None:
+    session = GatedSession()
+    clock = FakeClock()
+    with FakeIssuer() as issuer:
+        client = JWKSClient(issuer.jwks_url, session=session, clock=clock, timeout=0.05)
+        with pytest.raises(KeysUnavailable) as caught:
+            client.get_key(issuer.signing_key.kid)
+        assert caught.value.reason == "the JWKS did not answer in time"
+        assert caught.value.retry_after == 1
+        assert not session.gate.is_set()  # it gave up while the fetch was still blocked
+        client.timeout = PATIENCE
+        session.gate.set()
+        wait_for(lambda: client._inflight is None)
+        clock.advance(60)  # past the backoff, in case the late fetch itself gave up
+        assert client.get_key(issuer.signing_key.kid) is not None
+        assert issuer.mock.fetches in (1, 2)
+
+
+def test_an_expired_cache_serves_its_key_while_one_background_fetch_refreshes_it() -> None:
+    session = GatedSession()
+    clock = FakeClock()
+    with FakeIssuer() as issuer:
+        client = JWKSClient(issuer.jwks_url, session=session, clock=clock, ttl=600, timeout=PATIENCE)
+        session.gate.set()
+        key = client.get_key(issuer.signing_key.kid)
+        session.gate.clear()
+        clock.advance(600)
+        assert client.get_key(issuer.signing_key.kid) is key
+        assert client.get_key(issuer.signing_key.kid) is key
+        assert session.entered.wait(PATIENCE)
+        assert client._inflight is not None and not session.gate.is_set()  # nobody waited for it
+        session.gate.set()
+        wait_for(lambda: client._inflight is None)
+        assert issuer.mock.fetches == 2
+
+
+def test_a_request_that_joined_an_older_fetch_tries_once_more_for_a_rotated_key() -> None:
+    session = GatedSession()
+    session.gate.set()
+    with FakeIssuer() as issuer:
+        client = JWKSClient(issuer.jwks_url, session=session, clock=FakeClock(), timeout=PATIENCE)
+        client.get_key(issuer.signing_key.kid)
+        session.gate.clear()
+        session.entered.clear()
+        forged = Caller(client, "forged")
+        forged.start()
+        assert session.entered.wait(PATIENCE)  # this fetch read the set before the rotation
+        new = issuer.rotate()
+        genuine = Caller(client, new.kid)
+        genuine.start()
+        wait_for(lambda: waiters(client) == 1)
+        session.gate.set()
+        forged.join(PATIENCE)
+        genuine.join(PATIENCE)
+        assert issuer.mock.fetches == 3
+    assert isinstance(forged.error, UnknownKeyId)
+    assert genuine.error is None and genuine.key is not None
+
+
+class FirstFetchStuckSession(GatedSession):
+    """A ``GatedSession`` whose gate holds the first fetch only; later fetches go straight through."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.calls = 0
+
+    def get(self, *args: Any, **kwargs: Any) -> requests.Response:
+        self.calls += 1
+        if self.calls == 1:
+            return super().get(*args, **kwargs)
+        return requests.Session.get(self, *args, **kwargs)
+
+
+def test_a_stuck_fetch_is_given_up_and_the_next_one_does_not_wait_for_it(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    session = FirstFetchStuckSession()
+    clock = FakeClock()
+    with FakeIssuer() as issuer:
+        client = JWKSClient(issuer.jwks_url, session=session, clock=clock, timeout=0.05)
+        with pytest.raises(KeysUnavailable) as caught:
+            client.get_key(issuer.signing_key.kid)
+        assert caught.value.reason == "the JWKS did not answer in time"
+        assert session.entered.wait(PATIENCE)
+        stuck = client._inflight
+        assert stuck is not None
+        client.timeout = PATIENCE  # this request waits for the new fetch however slow the machine
+        clock.advance(2 * client.timeout + ABANDON_GRACE)  # overdue, even by the longer timeout
+        assert client.get_key(issuer.signing_key.kid) is not None
+        assert issuer.mock.fetches == 2
+        assert stuck.done.is_set() and not session.gate.is_set()  # given up while still blocked
+        assert client._abandoned == 1
+        session.gate.set()
+        wait_for(lambda: client._abandoned == 0)
+        assert client.get_key(issuer.signing_key.kid) is not None
+    given_up = [r.getMessage() for r in caplog.records if "given up" in r.getMessage()]
+    assert len(given_up) == 2
+    assert "without an answer (1 given up still running)" in given_up[0]
+    assert "ended after it was given up" in given_up[1]
+
+
+def test_given_up_fetches_are_capped_and_their_late_outcomes_ignored() -> None:
+    session = GatedSession()
+    clock = FakeClock()
+    with FakeIssuer() as issuer:
+        client = JWKSClient(
+            issuer.jwks_url,
+            session=session,
+            clock=clock,
+            timeout=0.05,
+            failure_backoff=0.0,  # each request may start a fetch: only the cap holds them back
+            max_failure_backoff=0.0,
+        )
+        overdue = 2 * client.timeout + ABANDON_GRACE
+        for started in range(1, MAX_ABANDONED + 1):
+            with pytest.raises(KeysUnavailable) as caught:
+                client.get_key(issuer.signing_key.kid)  # gives up the last fetch, starts one more
+            assert caught.value.reason == "the JWKS did not answer in time"
+            wait_for(lambda started=started: issuer.mock.fetches == started)  # type: ignore[misc]
+            clock.advance(overdue)
+        with pytest.raises(KeysUnavailable) as caught:
+            client.get_key(issuer.signing_key.kid)  # gives up the last one, but may start none
+        assert caught.value.reason == "the JWKS did not answer in time"
+        assert client._abandoned == MAX_ABANDONED and client._inflight is None
+        assert issuer.mock.fetches == MAX_ABANDONED
+        session.gate.set()  # the stuck fetches all end, each with the whole JWKS
+        wait_for(lambda: client._abandoned == 0)
+        assert client._cache is None  # their late outcomes were ignored
+        assert client.get_key(issuer.signing_key.kid) is not None
+        assert issuer.mock.fetches == MAX_ABANDONED + 1

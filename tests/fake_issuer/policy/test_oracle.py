@@ -1,0 +1,240 @@
+"""The oracle, rule by rule (DESIGN §5), on hand-built specs: each expected value is read off DESIGN."""
+
+from __future__ import annotations
+
+from fractions import Fraction
+from typing import Any
+
+import pytest
+
+from fake_issuer import DEFAULT_AUDIENCE, DEFAULT_ISSUER
+from fake_issuer.policy.oracle import (
+    INSUFFICIENT_SCOPE,
+    INVALID_TOKEN,
+    NO_CREDENTIALS,
+    OK,
+    PRIVATE,
+    PUBLIC,
+    SCOPED,
+    Policy,
+    bearer_token,
+    expected,
+    finite_number,
+    json_object,
+    judge,
+    unusable_key,
+)
+from fake_issuer.policy.spec import Signing, TokenSpec, key_ring, signing_variants
+
+NOW = 1_700_000_000
+RING = key_ring(DEFAULT_ISSUER)
+POLICY = Policy.for_keys(DEFAULT_ISSUER, DEFAULT_AUDIENCE, RING.published)
+GOOD_HEADER = {"alg": "RS256", "typ": "JWT", "kid": RING.issuer.kid}
+GOOD_CLAIMS = {"iss": DEFAULT_ISSUER, "aud": DEFAULT_AUDIENCE, "exp": NOW + 60, "scope": "read:messages"}
+GOOD_SIGNING = Signing("RS256", key=RING.issuer)
+
+
+def spec(
+    *, header: Any = None, drop: tuple[str, ...] = (), signing: Signing = GOOD_SIGNING, **claims: Any
+) -> TokenSpec:
+    """The good token with ``claims`` replaced, ``drop`` removed, ``header`` (dict or bytes) instead."""
+    body = {name: value for name, value in {**GOOD_CLAIMS, **claims}.items() if name not in drop}
+    return TokenSpec(GOOD_HEADER if header is None else header, body, signing)
+
+
+def rule(token: TokenSpec) -> int | None:
+    """The first rule ``token`` breaks, or None."""
+    return judge(token, POLICY, NOW).rule
+
+
+@pytest.mark.parametrize(
+    ("value", "outcome"),
+    [
+        (None, NO_CREDENTIALS),
+        ("", NO_CREDENTIALS),
+        ("Basic dXNlcjpwYXNz", NO_CREDENTIALS),
+        ("Bearer\tabc", NO_CREDENTIALS),
+        ("Bearer", INVALID_TOKEN),
+        ("Bearer ", INVALID_TOKEN),
+        ("Bearer a b", INVALID_TOKEN),
+        ("bEaReR   abc", "abc"),
+        (" \tBearer abc \t", "abc"),
+    ],
+)
+def test_bearer_token_follows_rule_1(value: str | None, outcome: object) -> None:
+    assert bearer_token(value) == outcome
+
+
+def test_the_good_token_is_valid_everywhere() -> None:
+    good = spec()
+    assert judge(good, POLICY, NOW).rule is None
+    assert [expected(good, POLICY, path, NOW) for path in (PUBLIC, PRIVATE, SCOPED)] == [OK, OK, OK]
+    assert str(OK) == "200" and str(INVALID_TOKEN) == "401 invalid_token"
+
+
+@pytest.mark.parametrize(
+    "raw",
+    [
+        b'{"a":1,"a":2}',
+        b'{"a":NaN}',
+        b'{"a":-Infinity}',
+        b"\xef\xbb\xbf{}",
+        b'{"a":"\xe9"}',
+        b"[]",
+        b"",
+        b"{}x",
+    ],
+)
+def test_rule_2_malformed_json(raw: bytes) -> None:
+    assert json_object(raw) is None
+    assert rule(spec(header=raw)) == 2
+    assert rule(TokenSpec(GOOD_HEADER, raw, GOOD_SIGNING)) == 2
+
+
+def test_rule_2_accepts_insignificant_whitespace() -> None:
+    assert json_object(b' {\n "a" : 1 }\n') == {"a": 1}
+
+
+@pytest.mark.parametrize("tamper", ["unused_bits", "padding", "extra_segment"])
+def test_rule_2_spoiled_signature_segments(tamper: str) -> None:
+    assert rule(spec(signing=Signing("RS256", key=RING.issuer, tamper=tamper))) == 2  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(
+    "header",
+    [
+        {"typ": "JWT", "kid": RING.issuer.kid},
+        {**GOOD_HEADER, "alg": "none"},
+        {**GOOD_HEADER, "alg": "rs256"},
+        {**GOOD_HEADER, "alg": ["RS256"]},
+        {**GOOD_HEADER, "kid": 7},
+        {**GOOD_HEADER, "kid": "unknown"},
+        {**GOOD_HEADER, "typ": "JWS"},
+        {**GOOD_HEADER, "typ": None},
+        {**GOOD_HEADER, "crit": ["exp"]},
+        {**GOOD_HEADER, "x5c": []},
+    ],
+)
+def test_rule_3_header(header: dict[str, object]) -> None:
+    assert rule(spec(header=header)) == 3
+
+
+@pytest.mark.parametrize("typ", ["jwt", "AT+JWT", "application/at+jwt"])
+def test_rule_3_allowed_types_any_case(typ: str) -> None:
+    assert rule(spec(header={**GOOD_HEADER, "typ": typ})) is None
+    assert rule(spec(header={"alg": "RS256", "kid": RING.issuer.kid})) is None
+
+
+@pytest.mark.parametrize(
+    ("jwk", "reason"),
+    [
+        (RING.ec.public_jwk(), "not RSA"),
+        (RING.weak.public_jwk(), "under 2048"),
+        ({**RING.issuer.public_jwk(), "use": "enc"}, "not sig"),
+        ({**RING.issuer.public_jwk(), "alg": "RS512"}, "not RS256"),
+    ],
+)
+def test_rule_4_unusable_keys(jwk: dict[str, str], reason: str) -> None:
+    assert reason in str(unusable_key(jwk))
+    members = {key: value for key, value in RING.issuer.public_jwk().items() if key not in ("use", "alg")}
+    assert unusable_key(members) is None
+
+
+def test_rule_4_published_but_unusable_keys() -> None:
+    variants = signing_variants(RING)
+    assert (
+        rule(
+            spec(header={**GOOD_HEADER, "kid": RING.weak.kid}, signing=variants["weak 1024-bit key"].signing)
+        )
+        == 4
+    )
+    assert rule(spec(header={**GOOD_HEADER, "kid": RING.ec.kid})) == 4
+
+
+@pytest.mark.parametrize(
+    "signing",
+    [
+        Signing("RS256", key=RING.foreign),
+        Signing("PS256", key=RING.issuer),
+        Signing("RS256", key=RING.issuer, tamper="flip_bit"),
+        Signing("RS256", key=RING.issuer, tamper="truncate"),
+        Signing("HS256", secret=RING.issuer.public_pem()),
+        Signing("none"),
+    ],
+)
+def test_rule_5_signature(signing: Signing) -> None:
+    assert rule(spec(signing=signing)) == 5
+
+
+@pytest.mark.parametrize(
+    ("claims", "broken"),
+    [
+        ({"iss": DEFAULT_ISSUER.rstrip("/")}, 6),
+        ({"iss": DEFAULT_ISSUER + "x"}, 6),
+        ({"iss": [DEFAULT_ISSUER]}, 6),
+        ({"aud": [DEFAULT_AUDIENCE, 1]}, 7),
+        ({"aud": []}, 7),
+        ({"aud": DEFAULT_AUDIENCE + "/"}, 7),
+        ({"aud": {"aud": DEFAULT_AUDIENCE}}, 7),
+        ({"exp": True}, 8),
+        ({"exp": str(NOW + 60)}, 8),
+        ({"exp": NOW - 60}, 8),
+        ({"exp": NOW - 59.5, "nbf": NOW + 60.5}, 9),
+        ({"nbf": "0"}, 9),
+        ({"iat": NOW + 60.5}, 9),
+        ({"iat": None}, 9),
+        ({"scope": ["read:messages"]}, 10),
+        ({"sub": 1}, 10),
+    ],
+)
+def test_rules_6_to_10_claims(claims: dict[str, Any], broken: int) -> None:
+    assert rule(spec(**claims)) == broken
+
+
+def test_rule_8_exp_is_required() -> None:
+    assert rule(spec(drop=("exp",))) == 8
+
+
+@pytest.mark.parametrize(
+    "claims",
+    [
+        {"aud": ["other", DEFAULT_AUDIENCE]},
+        {"exp": NOW - 59.5, "nbf": NOW + 60, "iat": NOW + 60},
+        {"exp": 10**400},
+        {"exp": NOW - 60 + 1e-6},
+    ],
+)
+def test_valid_edges(claims: dict[str, Any]) -> None:
+    assert rule(spec(**claims)) is None
+
+
+def test_finite_numbers() -> None:
+    assert [finite_number(v) for v in (True, "1", None, float("nan"), float("inf"))] == [None] * 5
+    assert finite_number(10**400) == 10**400 and finite_number(0.5) == Fraction(1, 2)
+
+
+@pytest.mark.parametrize(
+    ("scope", "outcome"),
+    [
+        ("read:messages", OK),
+        ("openid  read:messages", OK),
+        ("read:messages,write:messages", INSUFFICIENT_SCOPE),
+        ("read:messages\twrite:messages", INSUFFICIENT_SCOPE),
+        ("Read:messages", INSUFFICIENT_SCOPE),
+        ("read:messages.all", INSUFFICIENT_SCOPE),
+    ],
+)
+def test_scoped_endpoint_needs_the_exact_space_separated_scope(scope: str, outcome: object) -> None:
+    assert expected(spec(scope=scope), POLICY, SCOPED, NOW) == outcome
+    assert expected(spec(scope=scope), POLICY, PRIVATE, NOW) == OK
+
+
+def test_missing_scope_is_403_only_on_the_scoped_endpoint() -> None:
+    token = spec(drop=("scope",))
+    assert [expected(token, POLICY, path, NOW) for path in (PUBLIC, PRIVATE, SCOPED)] == [
+        OK,
+        OK,
+        INSUFFICIENT_SCOPE,
+    ]
+    assert expected(spec(aud="x"), POLICY, PUBLIC, NOW) == OK
+    assert expected(spec(aud="x"), POLICY, SCOPED, NOW) == INVALID_TOKEN

@@ -1,0 +1,62 @@
+"""The strategies draw what they promise: near misses miss, valid specs are valid, encodings break JSON."""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from fake_issuer import DEFAULT_AUDIENCE, DEFAULT_ISSUER
+from fake_issuer.policy.oracle import Policy, bearer_token, json_object, judge
+from fake_issuer.policy.spec import ABSENT, ENCODINGS, TokenSpec, key_ring
+from fake_issuer.policy.strategies import (
+    authorizations,
+    claim_sets,
+    header_changes,
+    near_misses,
+    token_specs,
+    valid_token_specs,
+)
+
+NOW = 1_700_000_000
+RING = key_ring(DEFAULT_ISSUER)
+POLICY = Policy.for_keys(DEFAULT_ISSUER, DEFAULT_AUDIENCE, RING.published)
+
+
+@given(miss=near_misses(of=DEFAULT_ISSUER))
+def test_near_misses_are_misses(miss: str) -> None:
+    assert miss != DEFAULT_ISSUER
+
+
+@given(spec=valid_token_specs(policy=POLICY, ring=RING, now=NOW))
+def test_valid_token_specs_are_valid(spec: TokenSpec) -> None:
+    assert judge(spec, POLICY, NOW).rule is None
+
+
+@given(spec=token_specs(policy=POLICY, ring=RING, now=NOW))
+def test_token_specs_always_encode(spec: TokenSpec) -> None:
+    assert spec.encode().count(".") >= 2
+
+
+@given(claims=claim_sets(policy=POLICY, now=NOW), changes=header_changes(ring=RING))
+def test_nothing_absent_reaches_a_token(claims: dict[str, object], changes: dict[str, object]) -> None:
+    assert ABSENT not in claims.values()
+    assert set(changes) <= {"alg", "kid", "typ", "crit", "jku", "jwk", "x5u", "x5c", "cty", "x-note"}
+
+
+@given(value=authorizations(tokens=st.just("TOKEN")))
+def test_authorizations_carry_the_token(value: str) -> None:
+    assert "TOKEN" in value
+    token = bearer_token(value)
+    assert not isinstance(token, str) or token.startswith(("TOKEN", "\t"))
+
+
+@pytest.mark.parametrize("encoding", ENCODINGS, ids=repr)
+@pytest.mark.parametrize("members", [{}, {"iss": "x", "exp": 1}])
+def test_only_json_encodings_give_json_objects(encoding: object, members: dict[str, object]) -> None:
+    raw = encoding.encode(members)  # type: ignore[attr-defined]
+    parsed = json_object(raw)
+    if encoding.name in ("compact JSON", "pretty JSON"):  # type: ignore[attr-defined]
+        assert parsed == members
+    else:
+        assert parsed is None
