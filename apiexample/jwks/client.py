@@ -91,8 +91,10 @@ class JWKSClient:
       The first failure is retried by the next request, then retries back off from
       ``failure_backoff`` to ``max_failure_backoff`` seconds; the first good fetch ends the outage.
     - A ``kid`` the cached keys lack is ``UnknownKeyId`` (401) while the last fetch read the JWKS
-      fine, and ``KeysUnavailable`` (503) while it could not: the client cannot tell then whether the
-      ``kid`` is genuine, and a client told "invalid" would drop a good token.
+      fine (even while the limiter holds, or a fetch is in flight beyond the waiting bound), and
+      ``KeysUnavailable`` (503) while it could not, or when the request's wait for its refetch ran
+      out: the client cannot tell then whether the ``kid`` is genuine, and a client told "invalid"
+      would drop a good token.
     """
 
     def __init__(
