@@ -343,6 +343,7 @@ def _(issuer: FakeIssuer) -> str:
     rejected(4),
 )
 def _(issuer: FakeIssuer) -> str:
+    issuer.add_key()  # a usable key besides: the set is not empty, only the shared kid is void
     issuer.add_key(kid=issuer.signing_key.kid)
     return issuer.mint()
 
@@ -354,6 +355,7 @@ def _(issuer: FakeIssuer) -> str:
     rejected(4),
 )
 def _(issuer: FakeIssuer) -> str:
+    issuer.add_key()
     return issuer.mint(key=issuer.add_key(kid=issuer.signing_key.kid))
 
 

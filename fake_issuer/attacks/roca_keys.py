@@ -22,24 +22,14 @@ GENERATOR = 65537
 PUBLIC_EXPONENT = 65537
 
 
-def _probably_prime(n: int, rng: random.Random, rounds: int = 40) -> bool:
-    """Miller-Rabin with ``rounds`` random bases (error below 4**-rounds for composite ``n``)."""
-    if n % 2 == 0:
-        return n == 2
-    d, s = n - 1, 0
-    while d % 2 == 0:
-        d, s = d // 2, s + 1
-    for _ in range(rounds):
-        x = pow(rng.randrange(2, n - 1), d, n)
-        if x in (1, n - 1):
-            continue
-        for _ in range(s - 1):
-            x = pow(x, 2, n)
-            if x == n - 1:
-                break
-        else:
-            return False
-    return True
+#: The primes above 167 and below 2**14, multiplied: one gcd strikes out candidates they divide.
+_SIEVE = math.prod(p for p in range(169, 1 << 14, 2) if all(p % d for d in range(3, math.isqrt(p) + 1, 2)))
+
+
+def _probably_prime(n: int) -> bool:
+    """A sieve and a base-2 Fermat test: cheap, and ``rsa.RSAPrivateNumbers.private_key`` then checks
+    both primes for real (OpenSSL's key validation), so a pseudoprime cannot slip through."""
+    return math.gcd(n, _SIEVE) == 1 and pow(2, n - 1, n) == 1
 
 
 def _structured_prime(bits: int, rng: random.Random) -> int:
@@ -49,7 +39,7 @@ def _structured_prime(bits: int, rng: random.Random) -> int:
         residue = pow(GENERATOR, rng.randrange(1, 1 << 32), PRIMORIAL)  # odd: 65537 is, and M is even
         k = rng.randrange(-(-(low - residue) // PRIMORIAL), (high - residue) // PRIMORIAL)
         candidate = k * PRIMORIAL + residue
-        if math.gcd(candidate - 1, PUBLIC_EXPONENT) == 1 and _probably_prime(candidate, rng):
+        if math.gcd(candidate - 1, PUBLIC_EXPONENT) == 1 and _probably_prime(candidate):
             return candidate
 
 

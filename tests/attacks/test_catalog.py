@@ -106,10 +106,23 @@ REQUIRED = {
         "bearer-huge-garbage",
     ],
 }
+#: Issue 10's key-policy list: key_ops, ROCA, a kid shared by two usable keys, zip on a JWS.
+REQUIRED_KEY_POLICY = {
+    "key_ops without verify": ["key-ops-encrypt", "key-ops-sign-only", "key-ops-not-array"],
+    "ROCA-fingerprinted modulus": ["key-roca-published"],
+    "ambiguous kid": ["kid-shared-first-signs", "kid-shared-last-signs"],
+    "zip on a plain JSON payload": ["zip-plain-json"],
+    "benign neighbours keep working": [
+        "key-ops-verify",
+        "kid-shared-with-unusable-key",
+        "typ-application-jwt",
+    ],
+}
 ISSUE_CVES = [
     *("CVE-2015-9235", "CVE-2016-10555", "CVE-2017-11424", "CVE-2022-29217", "CVE-2024-33663"),
     *("CVE-2024-37568", "CVE-2022-21449", "CVE-2018-0114", "CVE-2026-27962", "CVE-2025-59420"),
     *("CVE-2022-39227", "CVE-2025-61920", "CVE-2025-30144", "CVE-2024-53861", "CVE-2020-26160"),
+    *("CVE-2017-15361", "CVE-2024-33664", "CVE-2025-62706"),
 ]
 
 
@@ -133,6 +146,24 @@ def test_entry_has_a_one_line_description_and_a_reference(entry: Attack) -> None
 @pytest.mark.parametrize(("bullet", "ids"), REQUIRED.items())
 def test_every_bullet_of_the_issue_has_entries(bullet: str, ids: list[str]) -> None:
     assert [name for name in ids if name not in BY_ID] == []
+
+
+@pytest.mark.parametrize(("bullet", "ids"), REQUIRED_KEY_POLICY.items())
+def test_every_key_policy_bullet_has_entries(bullet: str, ids: list[str]) -> None:
+    assert [name for name in ids if name not in BY_ID] == []
+
+
+def test_key_policy_entries_are_rejected_by_rule_4_and_zip_by_rule_3() -> None:
+    for name in [
+        *REQUIRED_KEY_POLICY["key_ops without verify"],
+        "key-roca-published",
+        "kid-shared-first-signs",
+    ]:
+        assert BY_ID[name].expected == rejected(4), name
+    assert BY_ID["zip-plain-json"].expected == rejected(3)
+    assert all(
+        BY_ID[name].expected == accepted() for name in REQUIRED_KEY_POLICY["benign neighbours keep working"]
+    )
 
 
 @pytest.mark.parametrize("cve", ISSUE_CVES)

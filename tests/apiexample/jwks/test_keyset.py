@@ -5,8 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from joserfc.jwk import RSAKey
 
-from apiexample.jwks import keyset
 from apiexample.jwks.keyset import parse_jwks, read_jwks, unusable_reason
 from fake_issuer import FakeIssuer, generate_ec_key, generate_rsa_key
 from fake_issuer.attacks.roca_keys import roca_key
@@ -115,7 +115,7 @@ def test_a_key_joserfc_cannot_import_is_skipped(monkeypatch: pytest.MonkeyPatch)
         raise ValueError("refused")
 
     # Every key that passes rule 4 imports today; the guard keeps a future joserfc refusal a skip.
-    monkeypatch.setattr(keyset.RSAKey, "import_key", refuse)
+    monkeypatch.setattr(RSAKey, "import_key", refuse)
     assert read_jwks({"keys": [GOOD]}) == ({}, [(GOOD["kid"], "not importable (ValueError)")])
 
 
