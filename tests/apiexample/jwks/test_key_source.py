@@ -1,4 +1,4 @@
-"""apiexample.jwks at the foundation level: which JWKS keys are usable (DESIGN §5 rule 4), lazy fetch."""
+"""apiexample.jwks at the foundation level: usable keys (docs/validation-policy.md rule 4), lazy fetch."""
 
 from __future__ import annotations
 
