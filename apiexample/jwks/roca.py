@@ -1,11 +1,12 @@
 """The ROCA fingerprint of an RSA modulus (CVE-2017-15361; docs/validation-policy.md, rule 4).
 
 Nemec, Sys, Svenda, Klinec and Matyas, "The Return of Coppersmith's Attack: Practical Factorization
-of Widely Used RSA Moduli", ACM CCS 2017, §2.3: Infineon's RSALib builds each prime as
+of Widely Used RSA Moduli", ACM CCS 2017: Infineon's RSALib builds each prime as
 ``k * M + (65537**a mod M)`` with ``M`` a primorial, so for every small prime ``p`` dividing ``M`` the
 modulus ``N`` is, modulo ``p``, in the multiplicative subgroup that 65537 generates. The published test
-checks that for the primes 3 to 167; a random modulus passes it with probability below 2**-150, a
-modulus from RSALib always does, and such moduli can be factored.
+checks that for the primes 3 to 167. A random modulus without small factors passes it with
+probability about 2**-27.8 (the product of each subgroup's share of its group: 1 in 239 million);
+a modulus from RSALib always does, and such moduli can be factored.
 """
 
 from __future__ import annotations

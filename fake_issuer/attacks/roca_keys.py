@@ -1,6 +1,6 @@
 """RSA keys built the way Infineon's RSALib built them, so their moduli carry the ROCA fingerprint.
 
-Nemec et al., "The Return of Coppersmith's Attack", ACM CCS 2017, §2.3 (CVE-2017-15361): each prime
+Nemec et al., "The Return of Coppersmith's Attack", ACM CCS 2017 (CVE-2017-15361): each prime
 is ``k * M + (65537**a mod M)`` for a primorial ``M``. Here ``M`` is the product of the primes up to
 167, the ones the published fingerprint test reads, so a modulus made of two such primes passes that
 test while being an ordinary RSA key to every other check. For the catalog's key-policy entries.

@@ -14,7 +14,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from fake_issuer.encoding import b64url_decode
 
 MIN_MODULUS_BITS = 2048
-#: The ROCA fingerprint (Nemec et al., ACM CCS 2017, §2.3): moduli from Infineon's RSALib are, modulo
+#: The ROCA fingerprint (Nemec et al., ACM CCS 2017): moduli from Infineon's RSALib are, modulo
 #: each odd prime up to 167, a power of 65537.
 ROCA_PRIMES = tuple(p for p in range(3, 168) if all(p % d for d in range(2, p)))
 ROCA_GENERATOR = 65537

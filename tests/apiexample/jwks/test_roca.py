@@ -53,7 +53,7 @@ def test_a_key_built_like_rsalib_is_flagged() -> None:
 
 
 def test_fresh_moduli_are_not_flagged() -> None:
-    # A random modulus passes with probability below 2**-150 (the product of the subgroups' shares).
+    # A random modulus passes with probability about 2**-27.8 (the product of the subgroups' shares).
     moduli = [modulus(generate_rsa_key(f"roca-negative-{i}").public_jwk()) for i in range(50)]
     assert len(set(moduli)) == 50
     assert not any(has_roca_fingerprint(n) for n in moduli)
@@ -81,3 +81,8 @@ def test_the_validator_and_the_oracle_agree() -> None:
     assert all(has_roca_fingerprint(n) and roca_fingerprint(n) for n in structured)
     assert [has_roca_fingerprint(n) for n in unstructured] == [roca_fingerprint(n) for n in unstructured]
     assert not any(has_roca_fingerprint(n) for n in unstructured)
+
+
+def test_a_random_modulus_matches_with_odds_of_about_one_in_239_million() -> None:
+    share = math.prod(len(powers(prime)) / (prime - 1) for prime in PRIMES)
+    assert round(1 / share) == 238_878_720
