@@ -88,7 +88,7 @@ def read_jwks(document: object) -> tuple[dict[str, RSAKey], list[tuple[object, s
             try:
                 # Public members only: a JWKS that leaks "d" must not make us hold a private key.
                 key = RSAKey.import_key({"kty": "RSA", "n": jwk["n"], "e": jwk["e"]})
-            except Exception as error:  # joserfc raises several types for a bad modulus
+            except Exception as error:  # none that passes rule 4 fails today; a future refusal is a skip
                 reason = f"not importable ({type(error).__name__})"
             else:
                 usable.setdefault(jwk["kid"], []).append(key)
