@@ -5,12 +5,15 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 from joserfc.jwk import RSAKey
 
 from apiexample.jwks.keyset import parse_jwks, read_jwks, unusable_reason
 from fake_issuer import FakeIssuer, generate_ec_key, generate_rsa_key
 from fake_issuer.attacks.roca_keys import roca_key
 from fake_issuer.encoding import b64url_decode, b64url_uint
+from fake_issuer.policy.keys import unusable_key
 
 GOOD = generate_rsa_key("keyset-test").public_jwk()
 #: RFC 8017 §3.1: the public exponent is an odd integer with 3 <= e < n.
@@ -146,3 +149,26 @@ def test_parse_jwks_logs_an_ambiguous_kid_once(caplog: pytest.LogCaptureFixture)
     assert [r.getMessage() for r in caplog.records] == [
         f"JWKS key {GOOD['kid']!r} skipped: ambiguous: 2 usable keys share this kid"
     ]
+
+
+_ABSENT = object()
+_N = int.from_bytes(b64url_decode(GOOD["n"]), "big")
+MEMBER_VALUES: dict[str, list[object]] = {
+    "kty": ["RSA", "EC", _ABSENT],
+    "use": [_ABSENT, "sig", "enc", 1],
+    "key_ops": [_ABSENT, ["verify"], ["sign", "verify"], ["sign"], [], ["verify", "verify"], "verify", [1]],
+    "alg": [_ABSENT, "RS256", "RS512", "none"],
+    "n": [
+        GOOD["n"],
+        generate_rsa_key("keyset-test", bits=1024).public_jwk()["n"],
+        roca_key().public_jwk()["n"],
+    ],
+    "e": [b64url_uint(e) for e in (1, 2, 3, 65537, _N, _N - 2)] + [_ABSENT],
+}
+
+
+@given(st.fixed_dictionaries({name: st.sampled_from(values) for name, values in MEMBER_VALUES.items()}))
+def test_the_key_filter_agrees_with_the_oracle_on_every_mix_of_members(members: dict[str, object]) -> None:
+    # The oracle's rule 4 (fake_issuer.policy.keys) is written from the policy, apart from the filter.
+    jwk = {"kid": "k", **{name: value for name, value in members.items() if value is not _ABSENT}}
+    assert (unusable_reason(jwk) is None) == (unusable_key(jwk) is None), jwk
