@@ -2,17 +2,20 @@
 
 docs/validation-policy.md rule 4: a key under the 2048-bit floor (RFC 7518 §3.3), published for
 encryption or another algorithm (RFC 7517 §4.2-§4.4, ``use``, ``key_ops``, ``alg``), with the ROCA
-fingerprint (CVE-2017-15361), or under a ``kid`` another usable key shares (RFC 7517 §4.5); and the
-benign neighbours that must keep working.
+fingerprint (CVE-2017-15361) or the public exponent 1 (RFC 8017 §3.1), or under a ``kid`` another
+usable key shares (RFC 7517 §4.5); and the benign neighbours that must keep working.
 """
 
 from __future__ import annotations
+
+import hashlib
 
 from fake_issuer.attacks.catalog import Build, accepted, attack, rejected
 from fake_issuer.attacks.forgery import Member, relabelled, weak_key
 from fake_issuer.attacks.roca_keys import roca_key
 from fake_issuer.issuer import FakeIssuer
 from fake_issuer.keys import generate_ec_key
+from fake_issuer.tokens import Signer, encode_segment, encode_token
 
 
 @attack(
@@ -113,3 +116,24 @@ def _(issuer: FakeIssuer) -> str:
 def _(issuer: FakeIssuer) -> str:
     issuer.keys.insert(0, generate_ec_key("attacks:shared-kid", kid=issuer.signing_key.kid))
     return issuer.mint()
+
+
+#: RFC 8017 §9.2 note 1: the DER DigestInfo prefix of a SHA-256 hash in EMSA-PKCS1-v1_5.
+_SHA256_DIGEST_INFO = bytes.fromhex("3031300d060960864801650304020105000420")
+
+
+@attack(
+    "key-exponent-one-forged",
+    "the JWKS publishes a key with e = 1; the 'signature' is the bare PKCS #1 encoding",
+    "RFC 8017 §3.1, §9.2",
+    rejected(4),
+)
+def _(issuer: FakeIssuer) -> str:
+    # With e = 1, s**e mod n is s: the encoded message itself verifies, so anyone could sign.
+    key = relabelled(issuer.new_key(), e="AQ")
+    issuer.keys.append(key)
+    header, claims = issuer.header(key=key), issuer.claims()
+    digest = hashlib.sha256(f"{encode_segment(header)}.{encode_segment(claims)}".encode()).digest()
+    padding = b"\xff" * (key.bits // 8 - len(_SHA256_DIGEST_INFO) - len(digest) - 3)
+    encoded = b"\x00\x01" + padding + b"\x00" + _SHA256_DIGEST_INFO + digest
+    return encode_token(header, claims, Signer("none"), signature=encoded)
