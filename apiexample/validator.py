@@ -1,10 +1,11 @@
 """``Auth0JWTBearerTokenValidator``: Authlib's ``JWTBearerTokenValidator`` on joserfc keys, RS256 only.
 
-Three steps, each testable alone (DESIGN §5):
+Three steps, each testable alone (the rules of docs/validation-policy.md):
 
 1. ``decode_token`` — compact JWS syntax (RFC 7515 §7.1, canonical base64url per RFC 4648 §3.5),
-   header rules (RFC 8725 §3.1 algorithm allow-list; no key material from the token, RFC 8725 §3.10),
-   key lookup by ``kid`` and the RS256 signature (RFC 7518 §3.3) checked with joserfc.
+   header rules (RFC 8725 §3.1 algorithm allow-list; no key material from the token, RFC 8725 §3.10;
+   no ``zip``, RFC 7516 §4.1.3), key lookup by ``kid`` and the RS256 signature (RFC 7518 §3.3)
+   checked with joserfc (``verify_jws``), then the payload as a JSON object.
 2. ``validate_claims`` — ``iss``, ``aud``, ``exp``, ``nbf``, ``iat`` (RFC 7519 §4.1) and claim types.
 3. ``scope_granted`` — the space-separated ``scope`` claim (RFC 8693 §4.2; RFC 6749 §3.3).
 
@@ -54,10 +55,22 @@ logger = logging.getLogger(__name__)
 
 ALGORITHM = "RS256"
 _RS256 = JWSRegistry.algorithms[ALGORITHM]
-#: RFC 9068 §2.1 ``at+jwt`` and its media-type form, and RFC 7519 §5.1 ``JWT``, compared case-insensitively.
-ALLOWED_TYPES = frozenset({"jwt", "at+jwt", "application/at+jwt"})
-#: Header members that would let the token choose its own key or processing rules (RFC 8725 §3.10).
-FORBIDDEN_HEADER_MEMBERS = ("crit", "jku", "jwk", "x5u", "x5c")
+#: RFC 9068 §2.1 ``at+jwt`` and RFC 7519 §5.1 ``JWT``, each also in its media-type form (RFC 7515
+#: §4.1.9), compared case-insensitively.
+ALLOWED_TYPES = frozenset({"jwt", "application/jwt", "at+jwt", "application/at+jwt"})
+#: Header members that would let the token choose its own key or processing rules (RFC 8725 §3.10),
+#: and ``zip``, registered for JWE only (RFC 7516 §4.1.3): a JWS never says it is compressed.
+FORBIDDEN_HEADER_MEMBERS = ("crit", "jku", "jwk", "x5u", "x5c", "zip")
+
+
+@dataclass(frozen=True)
+class VerifiedJWS:
+    """A compact JWS whose syntax, header and signature passed: its header and raw payload octets."""
+
+    header: dict[str, Any]
+    payload: bytes
+    #: The key that verified the signature.
+    key: RSAKey
 
 
 @dataclass(frozen=True)
@@ -151,8 +164,8 @@ def parse_header(segment: str) -> tuple[dict[str, Any], str]:
     return _check_header_segment(segment)
 
 
-def decode_token(token: str, keys: KeySource) -> DecodedToken:
-    """Rules 2-5: parse the compact JWS, check its header, find its key and verify its signature."""
+def verify_jws(token: str, keys: KeySource) -> VerifiedJWS:
+    """Rules 2-5 but the payload's JSON: parse the compact JWS, check its header, verify its signature."""
     parts = token.split(".")
     if len(parts) != 3:
         raise MalformedToken("The token is not a compact JWS of three segments.")
@@ -167,7 +180,13 @@ def decode_token(token: str, keys: KeySource) -> DecodedToken:
     signing_input = f"{header_segment}.{payload_segment}".encode("ascii")
     if not _RS256.verify(signing_input, signature, key):
         raise BadSignature()
-    return DecodedToken(header, _json_object(payload, "payload"), key)
+    return VerifiedJWS(header, payload, key)
+
+
+def decode_token(token: str, keys: KeySource) -> DecodedToken:
+    """Rules 2-5: a verified compact JWS (``verify_jws``) whose payload is a JSON object."""
+    jws = verify_jws(token, keys)
+    return DecodedToken(jws.header, _json_object(jws.payload, "payload"), jws.key)
 
 
 def _is_number(value: object) -> TypeGuard[float]:
@@ -219,7 +238,7 @@ def validate_claims(claims: dict[str, Any], config: Auth0Config, now: float) -> 
             raise InvalidTimes("The token's 'iat' claim is not a number.")
         if _less(now, iat, -config.leeway):
             raise InvalidTimes("The token was issued in the future ('iat').")
-    for name in ("scope", "sub"):
+    for name in ("scope", "sub", "jti"):
         if name in claims and not isinstance(claims[name], str):
             raise InvalidClaimType(f"The token's '{name}' claim is not a string.")
 
@@ -234,7 +253,7 @@ def scope_granted(claims: dict[str, Any], scope: str, *, honor_permissions: bool
 
 
 class Auth0JWTBearerTokenValidator(JWTBearerTokenValidator):
-    """Validates Auth0 access tokens under DESIGN §5 for Authlib's ``ResourceProtector``."""
+    """Validates Auth0 access tokens under docs/validation-policy.md for Authlib's ``ResourceProtector``."""
 
     def __init__(
         self,
