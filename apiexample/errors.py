@@ -136,7 +136,7 @@ class InsufficientScope(OAuth2Error):
 
 
 class SigningKeysUnavailable(OAuth2Error):
-    """The JWKS cannot be had and no usable key is cached: 503 with ``Retry-After``, no challenge."""
+    """The JWKS cannot be had and the token's key is not cached: 503 with ``Retry-After``, no challenge."""
 
     error = "temporarily_unavailable"
     status_code = 503
