@@ -163,10 +163,10 @@ def parse_header(segment: str) -> tuple[dict[str, Any], str]:
 
 def decode_token(token: str, keys: KeySource) -> DecodedToken:
     """Rules 2-5: parse the compact JWS, check its header, find its key and verify its signature."""
-    parts = token.split(".")
-    if len(parts) != 3:
+    signing_text, _, signature_segment = token.rpartition(".")
+    header_segment, _, payload_segment = signing_text.partition(".")
+    if not signing_text or token.count(".") != 2:
         raise MalformedToken("The token is not a compact JWS of three segments.")
-    header_segment, payload_segment, signature_segment = parts
     header, kid = parse_header(header_segment)
     payload = _b64url_decode(payload_segment, "payload")
     signature = _b64url_decode(signature_segment, "signature")
@@ -174,8 +174,7 @@ def decode_token(token: str, keys: KeySource) -> DecodedToken:
         key = keys.get_key(kid)
     except UnknownKeyId:
         raise UnknownSigningKey("The token's 'kid' names no signing key of the issuer.") from None
-    signing_input = f"{header_segment}.{payload_segment}".encode("ascii")
-    if not _RS256.verify(signing_input, signature, key):
+    if not _RS256.verify(signing_text.encode("ascii"), signature, key):
         raise BadSignature()
     return DecodedToken(header, _json_object(payload, "payload"), key)
 
