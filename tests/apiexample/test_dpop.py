@@ -10,11 +10,10 @@ import dataclasses
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
 from django.conf import settings
-from django.http import HttpResponse as Response
 from django.test import Client, override_settings
 
 from apiexample import auth as auth_module
@@ -24,6 +23,9 @@ from fake_issuer.dpop import generate_dpop_key, mint_dpop_proof
 from fake_issuer.keys import SigningKey, generate_rsa_key
 from fake_issuer.tokens import Signer
 from tests.endpoints import MESSAGES, PRIVATE, SCOPED
+
+if TYPE_CHECKING:
+    from django.test.client import _MonkeyPatchedWSGIResponse as Response
 
 ALGS = "ES256 ES384 ES512 PS256 PS384 PS512 RS256 RS384 RS512"
 BEARER = 'Bearer realm="apiexample"'
@@ -422,7 +424,8 @@ def test_required_refuses_bearer_and_offers_only_dpop(
             response = api.get(PRIVATE, HTTP_AUTHORIZATION=value)
             description = "Bearer tokens are not accepted; use DPoP"
             refused(response, 401, "invalid_token", description, bearer=False)
-        for extra in ({}, {"HTTP_AUTHORIZATION": "Basic dXNlcjpwYXNz"}):
+        extras: list[dict[str, Any]] = [{}, {"HTTP_AUTHORIZATION": "Basic dXNlcjpwYXNz"}]
+        for extra in extras:
             response = api.get(PRIVATE, **extra)
             assert response.status_code == 401
             assert response["WWW-Authenticate"] == f'DPoP realm="apiexample", algs="{ALGS}"'
