@@ -13,8 +13,10 @@ from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
 import pytest
-from django.conf import settings
+from django.conf import settings as django_settings
 from django.test import Client, override_settings
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from apiexample import auth as auth_module
 from apiexample.auth import require_auth
@@ -67,7 +69,7 @@ def refused(response: Response, status: int, error: str, description: str, *, be
 @contextmanager
 def dpop_config(**changes: Any) -> Iterator[None]:
     """The test settings' AUTH0 with ``changes`` (the validators are rebuilt around them)."""
-    with override_settings(AUTH0=dataclasses.replace(settings.AUTH0, **changes)):
+    with override_settings(AUTH0=dataclasses.replace(django_settings.AUTH0, **changes)):
         yield
 
 
@@ -516,3 +518,41 @@ def test_one_validator_per_scheme_rebuilt_when_settings_change(tenant: FakeIssue
     assert dpop_validator.bearer is require_auth.validator
     with override_settings(CACHES={"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}):
         assert require_auth.dpop_validator is not dpop_validator
+
+
+# -- bad input never gives a 5xx -----------------------------------------------------------------------
+
+JSON = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=8),
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=4), inner, max_size=3),
+    max_leaves=8,
+)
+MEMBERS = st.sampled_from(
+    ["typ", "alg", "jwk", "kid", "crit", "jku", "x5c", "jti", "htm", "htu", "iat", "ath"]
+)
+
+
+@settings(max_examples=60)
+@given(
+    header=st.dictionaries(MEMBERS, JSON, max_size=3),
+    claims=st.dictionaries(MEMBERS, JSON, max_size=3),
+    jwk=st.dictionaries(st.sampled_from(["kty", "crv", "x", "y", "n", "e", "d"]), JSON, max_size=4),
+    raw=st.text(max_size=40),
+)
+def test_no_proof_gives_a_5xx(
+    header: dict[str, object], claims: dict[str, object], jwk: dict[str, object], raw: str
+) -> None:
+    key = generate_dpop_key(label="fuzz")
+    with FakeIssuer() as tenant:
+        require_auth.reset()
+        api, token = Client(), tenant.mint(dpop_key=key)
+        proofs = [
+            proof_for(key, token, header=header, claims=claims),
+            proof_for(key, token, header={"jwk": jwk}),
+            raw,
+        ]
+        for proof in proofs:
+            response = send(api, PRIVATE, token, proof)
+            assert response.status_code in (200, 400, 401), response.content
+            assert response["Content-Type"] == "application/json"
+    require_auth.reset()
