@@ -86,7 +86,9 @@ def test_the_nonce_challenge_then_a_token(server: IssuerServer) -> None:
 
 
 def test_a_bad_proof_is_refused_with_invalid_dpop_proof(server: IssuerServer) -> None:
-    response = post(server, proof(server, generate_dpop_key(), claims={"htu": "https://elsewhere.test/oauth/token"}))
+    response = post(
+        server, proof(server, generate_dpop_key(), claims={"htu": "https://elsewhere.test/oauth/token"})
+    )
     assert response.status_code == 400
     assert response.json()["error"] == "invalid_dpop_proof"
 
@@ -105,27 +107,32 @@ def good(**options: Any) -> str:
     return mint_dpop_proof(KEY, htm="POST", htu=HTU, clock=lambda: NOW, **options)
 
 
-@pytest.mark.parametrize(
-    ("value", "message"),
-    [
-        ("a.b", "not a compact JWS"),
-        ("bm90IGpzb24.e30.e30", "not a compact JWS"),
-        ("W10.e30.", "must be JSON objects"),
-        (good(header={"typ": "JWT"}), "typ dpop\\+jwt"),
-        (good(alg="none"), "asymmetric alg"),
-        (good(alg="HS256"), "asymmetric alg"),
-        (good(header={"jwk": "x"}), "must be a public key"),
-        (good(embed_private=True), "must be a public key"),
-        (good(header={"jwk": generate_rsa_key("x").public_jwk()}), "does not verify"),
-        (good(header={"alg": "RS256"}), "does not verify"),
-        (good(header={"jwk": {"kty": "EC", "crv": "P-256", "x": 5, "y": "AA"}}), "does not verify"),
-        (good(signer=Signer("ES256", key=generate_dpop_key(label="other"))), "does not verify"),
-        (good(claims={"htm": "GET"}), "not for POST"),
-        (good(iat=NOW - 301), "current iat"),
-        (good(drop=["jti"]), "current iat"),
-    ],
-)
-def test_check_dpop_proof_refuses(value: str, message: str) -> None:
+REFUSALS: dict[str, tuple[str | dict[str, Any], str]] = {
+    "two-segments": ("a.b", "not a compact JWS"),
+    "header-not-json": ("bm90IGpzb24.e30.e30", "not a compact JWS"),
+    "header-array": ("W10.e30.", "must be JSON objects"),
+    "typ-jwt": ({"header": {"typ": "JWT"}}, "typ dpop\\+jwt"),
+    "alg-none": ({"alg": "none"}, "asymmetric alg"),
+    "alg-hs256": ({"alg": "HS256"}, "asymmetric alg"),
+    "jwk-string": ({"header": {"jwk": "x"}}, "must be a public key"),
+    "jwk-private": ({"embed_private": True}, "must be a public key"),
+    "jwk-rsa-for-es256": ({"header": {"jwk": generate_rsa_key("x").public_jwk()}}, "does not verify"),
+    "ec-jwk-for-rs256": ({"header": {"alg": "RS256"}}, "does not verify"),
+    "jwk-member-number": (
+        {"header": {"jwk": {"kty": "EC", "crv": "P-256", "x": 5, "y": "AA"}}},
+        "does not verify",
+    ),
+    "stranger-signed": ({"signer": Signer("ES256", key=generate_dpop_key(label="other"))}, "does not verify"),
+    "htm-get": ({"claims": {"htm": "GET"}}, "not for POST"),
+    "iat-stale": ({"iat": NOW - 301}, "current iat"),
+    "no-jti": ({"drop": ["jti"]}, "current iat"),
+}
+
+
+@pytest.mark.parametrize("name", REFUSALS)
+def test_check_dpop_proof_refuses(name: str) -> None:
+    spoil, message = REFUSALS[name]
+    value = spoil if isinstance(spoil, str) else good(**spoil)
     with pytest.raises(ValueError, match=message):
         check_dpop_proof(value, htm="POST", htu=HTU, now=NOW)
 
