@@ -17,6 +17,7 @@ import math
 import secrets
 import warnings
 from dataclasses import dataclass
+from fractions import Fraction
 from typing import Any, TypeGuard
 from urllib.parse import urlsplit
 
@@ -168,7 +169,9 @@ def check_claims(
     iat = claims.get("iat")
     if not _is_number(iat):
         raise InvalidDPoPProof("The DPoP proof's 'iat' is missing or not a number.")
-    if not now - offset - leeway <= iat <= now + leeway:
+    # Exact arithmetic: float rounding must not move the window's edges (as for exp, rule 8).
+    at, skew = Fraction(now), Fraction(leeway)
+    if not at - Fraction(offset) - skew <= Fraction(iat) <= at + skew:
         raise InvalidDPoPProof("The DPoP proof's 'iat' is outside the accepted window.")
 
 

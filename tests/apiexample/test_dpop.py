@@ -556,3 +556,17 @@ def test_no_proof_gives_a_5xx(
             assert response.status_code in (200, 400, 401), response.content
             assert response["Content-Type"] == "application/json"
     require_auth.reset()
+
+
+@pytest.mark.parametrize(
+    ("offset", "status"),
+    [(-330, 200), (-330.5, 401), (30, 200), (30.25, 401), (0.1, 200), (-1e-6 - 330, 401)],
+)
+def test_the_iat_window_edges_are_exact(
+    api: Client, tenant: FakeIssuer, key: SigningKey, offset: float, status: int
+) -> None:
+    now = 1_900_000_000.1
+    token = tenant.mint(dpop_key=key, now=now - 10)
+    require_auth.validator.clock = lambda: now
+    proof = proof_for(key, token, iat=now + offset)
+    assert send(api, PRIVATE, token, proof).status_code == status
