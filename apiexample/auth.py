@@ -25,7 +25,14 @@ from django.core.signals import setting_changed
 from django.dispatch import receiver
 
 from apiexample.config import Auth0Config
-from apiexample.dpop import NonceSource, ReplayStore, VerifiedProof, request_uri, verify_proof
+from apiexample.dpop import (
+    NonceSource,
+    ReplayStore,
+    StoreUnavailable,
+    VerifiedProof,
+    request_uri,
+    verify_proof,
+)
 from apiexample.errors import (
     REALM,
     DPoPBoundToken,
@@ -38,6 +45,7 @@ from apiexample.errors import (
     InvalidToken,
     MalformedAuthorization,
     NoCredentials,
+    ReplayStoreUnavailable,
 )
 from apiexample.jwks.client import JWKSClient
 from apiexample.jwks.keysource import KeySource, StaticKeySource
@@ -147,6 +155,9 @@ class DPoPTokenValidator(TokenValidator):
             raise
         except OAuth2Error:  # 503: the signing keys are unavailable
             raise
+        except StoreUnavailable:
+            logger.exception("the DPoP nonce store is unavailable; answering 503")
+            raise ReplayStoreUnavailable() from None
         except Exception:  # fail closed: a bug here must be a 401, never a 500 or a pass
             logger.exception("DPoP validation failed unexpectedly; rejecting the request")
             raise InvalidDPoPProof(
@@ -182,7 +193,12 @@ class DPoPTokenValidator(TokenValidator):
         for scope in scopes or ():
             if not scope_granted(token, scope, honor_permissions=self.config.honor_permissions):
                 raise DPoPInsufficientScope(scope, offer_bearer=self.offer_bearer)
-        if not self.replays.first_use(token.proof.jkt, token.proof.jti):
+        try:
+            first_use = self.replays.first_use(token.proof.jkt, token.proof.jti)
+        except StoreUnavailable:
+            logger.exception("the DPoP replay store is unavailable; answering 503")
+            raise ReplayStoreUnavailable() from None
+        if not first_use:
             raise InvalidDPoPProof("proof replayed", offer_bearer=self.offer_bearer)
 
 

@@ -193,6 +193,10 @@ def verify_proof(
     return VerifiedProof(jkt=key.thumbprint(), jti=claims["jti"], claims=claims)
 
 
+class StoreUnavailable(Exception):
+    """The cache behind the replay store or the nonces failed (Redis down, say)."""
+
+
 class ReplayStore:
     """Proof ``jti`` values seen within the ``iat`` window, in a Django cache (RFC 9449 §11.1)."""
 
@@ -208,7 +212,10 @@ class ReplayStore:
 
     def first_use(self, jkt: str, jti: str) -> bool:
         """Record the pair; True only the first time (``cache.add`` is atomic: Redis ``SET NX``)."""
-        return bool(self.cache.add(self.key(jkt, jti), 1, timeout=math.ceil(self.ttl)))
+        try:
+            return bool(self.cache.add(self.key(jkt, jti), 1, timeout=math.ceil(self.ttl)))
+        except Exception as error:  # any backend's failure: the caller fails closed (503)
+            raise StoreUnavailable(str(error)) from error
 
 
 class NonceSource:
@@ -220,7 +227,12 @@ class NonceSource:
 
     def _nonce(self, window: int) -> str:
         key = f"apiexample:dpop:nonce:{window}"
-        nonce = self.cache.get_or_set(key, lambda: secrets.token_urlsafe(24), timeout=2 * self.lifetime + 1)
+        try:
+            nonce = self.cache.get_or_set(
+                key, lambda: secrets.token_urlsafe(24), timeout=2 * self.lifetime + 1
+            )
+        except Exception as error:  # any backend's failure: the caller fails closed (503)
+            raise StoreUnavailable(str(error)) from error
         return str(nonce)
 
     def current(self, now: float) -> str:

@@ -150,6 +150,13 @@ class SigningKeysUnavailable(OAuth2Error):
         return [*super().get_headers(), ("Retry-After", str(self.retry_after))]
 
 
+class ReplayStoreUnavailable(SigningKeysUnavailable):
+    """The DPoP replay store or nonce store (Django's cache) cannot be reached: 503, fail closed."""
+
+    def __init__(self, retry_after: int = 5) -> None:
+        super().__init__("the DPoP replay store is unavailable", retry_after)
+
+
 class InvalidOrganization(InvalidToken):
     """Rule 11: ``AUTH0_ORGANIZATION`` is set and ``org_id`` is not a string equal to it."""
 

@@ -7,6 +7,7 @@ down: the exact challenges, status codes and the order in which checks report.
 from __future__ import annotations
 
 import dataclasses
+import logging
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -570,3 +571,24 @@ def test_the_iat_window_edges_are_exact(
     require_auth.validator.clock = lambda: now
     proof = proof_for(key, token, iat=now + offset)
     assert send(api, PRIVATE, token, proof).status_code == status
+
+
+@pytest.mark.parametrize("nonce", [False, True])
+def test_an_unreachable_replay_store_is_a_503(
+    api: Client, tenant: FakeIssuer, key: SigningKey, nonce: bool, caplog: pytest.LogCaptureFixture
+) -> None:
+    token = tenant.mint(dpop_key=key)
+    nowhere = {
+        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "LOCATION": "unix:///nonexistent/r.sock",
+    }
+    with (
+        override_settings(CACHES={"default": nowhere}),
+        dpop_config(dpop_nonce=nonce),
+        caplog.at_level(logging.ERROR, logger="apiexample.auth"),
+    ):
+        response = send(api, PRIVATE, token, proof_for(key, token))
+    assert response.status_code == 503
+    assert response["Retry-After"] == "5"
+    assert response.json()["error"] == "temporarily_unavailable"
+    assert "DPoP" in caplog.text
