@@ -12,7 +12,7 @@ import logging
 import threading
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 from authlib.integrations.django_oauth2 import ResourceProtector
 from authlib.integrations.django_oauth2.signals import token_authenticated
@@ -23,6 +23,7 @@ from django.conf import settings
 from django.core.cache import BaseCache, caches
 from django.core.signals import setting_changed
 from django.dispatch import receiver
+from django.utils.connection import ConnectionProxy
 
 from apiexample.config import Auth0Config
 from apiexample.dpop import (
@@ -232,7 +233,9 @@ class Auth0ResourceProtector(ResourceProtector):
                 bearer = BearerTokenValidator(config, key_source_for(config))
                 self._token_validators: dict[str, TokenValidator] = {}
                 self.register_token_validator(bearer)
-                self.register_token_validator(DPoPTokenValidator(bearer, caches[DPOP_CACHE]))
+                # A proxy, as django.core.cache.cache is: each thread gets its own connection.
+                store = cast(BaseCache, ConnectionProxy(caches, DPOP_CACHE))
+                self.register_token_validator(DPoPTokenValidator(bearer, store))
                 self._validator = bearer
             return self._validator
 
