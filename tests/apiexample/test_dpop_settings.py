@@ -142,3 +142,10 @@ def test_nonces_rotate_per_window() -> None:
 
 def test_dpop_errors_have_a_readable_repr() -> None:
     assert repr(DPoPTokenRejected("why")) == "DPoPTokenRejected(invalid_token, 'why')"
+
+
+def test_the_default_cache_remembers_more_proofs_than_djangos_300() -> None:
+    store = ReplayStore(caches["default"], ttl=330)
+    pairs = [("jkt-many", f"jti-{n}") for n in range(1_000)]
+    assert all(store.first_use(*pair) for pair in pairs)
+    assert not any(store.first_use(*pair) for pair in pairs)
