@@ -143,7 +143,9 @@ class DPoPTokenValidator(TokenValidator):
         self.bearer = bearer
         self.config = bearer.config
         self.offer_bearer = self.config.dpop == "allowed"
-        window = self.config.dpop_iat_offset + self.config.dpop_leeway
+        # A proof dated up to `leeway` ahead stays acceptable until iat + offset + leeway: its jti must
+        # be remembered that long after its first use, or it could be replayed in the last seconds.
+        window = self.config.dpop_iat_offset + 2 * self.config.dpop_leeway
         self.replays = ReplayStore(cache, ttl=window)
         self.nonces = NonceSource(cache) if self.config.dpop_nonce else None
 

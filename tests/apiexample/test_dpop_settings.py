@@ -149,3 +149,13 @@ def test_the_default_cache_remembers_more_proofs_than_djangos_300() -> None:
     pairs = [("jkt-many", f"jti-{n}") for n in range(1_000)]
     assert all(store.first_use(*pair) for pair in pairs)
     assert not any(store.first_use(*pair) for pair in pairs)
+
+
+def test_a_jti_is_kept_as_long_as_its_proof_stays_acceptable(tenant: FakeIssuer) -> None:
+    # Policy: a proof is acceptable while iat >= now - offset - leeway, and iat may be up to leeway ahead
+    # of its first use; so the store must keep a jti for offset + 2 * leeway after that use.
+    from apiexample.auth import require_auth
+
+    config = dataclasses.replace(settings.AUTH0, dpop_iat_offset=100.0, dpop_leeway=7.0)
+    with override_settings(AUTH0=config):
+        assert require_auth.dpop_validator.replays.ttl >= 100 + 2 * 7
