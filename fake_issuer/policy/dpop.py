@@ -9,6 +9,7 @@ are ``TokenSpec``s like tokens, their key in the ``jwk`` header. It never import
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass, replace
 from fractions import Fraction
@@ -85,9 +86,9 @@ class DPoPRequest:
         """The same request sent to ``endpoint`` on the same origin."""
         return replace(self, url=ORIGIN + endpoint)
 
-    @property
+    @functools.cached_property
     def access_token(self) -> str:
-        """The access token as sent (empty without one)."""
+        """The access token as sent (empty without one); encoded once, as its signature is the cost."""
         return self.token.encode() if self.token is not None else ""
 
     @property
@@ -181,17 +182,20 @@ def bad_proof_signature(proof: TokenSpec, header: Mapping[str, object]) -> str |
 # -- check 5: jti, htm, htu, iat (RFC 9449 §4.2, §4.3 points 8-11; RFC 3986 §6.2.3) -----------------
 
 
-def normalized_uri(uri: str) -> tuple[str, str, str] | None:
-    """(scheme, authority, path) of ``uri``: scheme and host lowercased, default port dropped."""
+def normalized_uri(uri: str) -> tuple[str, str | None, str, str, str] | None:
+    """(scheme, userinfo and host, port, path) of ``uri`` as RFC 3986 §6.2.2-§6.2.3 compare them.
+
+    Scheme and host lowercased, an empty or default port dropped; query and fragment left out.
+    """
     try:
         parts = urlsplit(uri)
         port = parts.port
     except ValueError:
         return None
-    scheme, authority = parts.scheme.lower(), parts.netloc.lower()
-    if port is not None and str(port) == DEFAULT_PORTS.get(scheme) and authority.endswith(f":{port}"):
-        authority = authority[: -len(f":{port}")]
-    return scheme, authority, parts.path
+    scheme = parts.scheme.lower()
+    userinfo = parts.netloc.rpartition("@")[0] if "@" in parts.netloc else None
+    shown = "" if port is None or str(port) == DEFAULT_PORTS.get(scheme) else str(port)
+    return scheme, userinfo, parts.hostname or "", shown, parts.path
 
 
 def bad_proof_claims(
@@ -284,10 +288,11 @@ def _checked(
     cnf = (judgement.claims or {}).get("cnf")
     if not isinstance(cnf, dict) or cnf.get("jkt") != jkt:
         return Verdict(INVALID_TOKEN, "token: cnf.jkt", "token not bound to the proof key")
+    # The scope (403) before the replay check: a refused request never spends its jti (check 9).
+    if request.endpoint == SCOPED and not scope_granted(judgement.claims or {}, policy.required_scope):
+        return Verdict(INSUFFICIENT_SCOPE, "scope", "read:messages not granted")
     if (jkt, jti) in seen:
         return Verdict(INVALID_PROOF, "proof 9: replay", "proof replayed")
-    if request.endpoint == SCOPED and not scope_granted(judgement.claims or {}, policy.required_scope):
-        return Verdict(INSUFFICIENT_SCOPE, "scope", "read:messages not granted", records=(jkt, jti))
     return Verdict(OK, None, "valid", records=(jkt, jti))
 
 
