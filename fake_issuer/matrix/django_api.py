@@ -18,6 +18,7 @@ from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
 from fake_issuer.issuer import FakeIssuer
+from fake_issuer.matrix.dpop import DPoPMatrix
 from fake_issuer.matrix.matrix import Matrix
 from fake_issuer.policy.contract import Answer
 from fake_issuer.policy.dpop import DPoPPolicy, DPoPRequest
@@ -180,7 +181,7 @@ class DjangoAPI:
 
 
 @contextmanager
-def api_in_process(matrix: Matrix) -> Iterator[DjangoAPI]:
+def api_in_process(matrix: Matrix | DPoPMatrix) -> Iterator[DjangoAPI]:
     """The API in-process trusting the matrix's tenant, Django configured if nothing has yet."""
     # The runner path: the only place the matrix reaches the API (Django in-process).
     configure_django(matrix.policy.issuer, matrix.policy.audience)

@@ -1,7 +1,8 @@
 """The DPoP matrix: scheme x proof facet x binding x token, for one ``AUTH0_DPOP`` mode (RFC 9449 §4.3, §7).
 
 Every combination is one request (a bound access token in ``Authorization``, proofs in ``DPoP``) put
-to the three endpoints, each endpoint with its own proof (``htu`` names it) and a ``jti`` of its own,
+to the two protected endpoints (the public one ignores credentials: the claim matrix shows it), each
+endpoint with its own proof (``htu`` names it) and a ``jti`` of its own,
 and compared with the DPoP oracle (``fake_issuer.policy.dpop.judge_dpop``). The ``replayed`` proof is
 first sent once to the same endpoint, and the oracle is told what that first request recorded. Results
 are ``fake_issuer.matrix.matrix.Result``s, so the decision table reports the DPoP matrices as it reports
@@ -19,7 +20,7 @@ from fake_issuer.keys import SigningKey
 from fake_issuer.matrix.matrix import NOW, Combination, Facets, Result, combinations
 from fake_issuer.policy.contract import Answer, breaches
 from fake_issuer.policy.dpop import ORIGIN, DPoPPolicy, DPoPRequest, Mode, challenge_of, judge_dpop
-from fake_issuer.policy.oracle import ENDPOINTS, Policy
+from fake_issuer.policy.oracle import PROTECTED, Policy
 from fake_issuer.policy.proofs import ProofKeys, bound_token_spec, proof_keys, proof_spec
 from fake_issuer.policy.spec import ABSENT, KeyRing, Signing, TokenSpec, key_ring
 
@@ -190,7 +191,7 @@ class DPoPMatrix:
 
     def check(self, combination: Combination, send: SendDPoP) -> Iterator[Result]:
         """Put ``combination``'s request to every endpoint; one ``Result`` per endpoint."""
-        for endpoint in ENDPOINTS:
+        for endpoint in PROTECTED:
             request = self.request(combination, endpoint)
             seen: set[tuple[str, str]] = set()
             if dict(combination.values)["proof"] == "replayed":

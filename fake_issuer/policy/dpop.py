@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Collection, Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from fractions import Fraction
 from typing import Literal
 from urllib.parse import urlsplit
@@ -81,10 +81,6 @@ class DPoPRequest:
     def endpoint(self) -> str:
         """The path the request goes to."""
         return urlsplit(self.url).path
-
-    def to(self, endpoint: str) -> DPoPRequest:
-        """The same request sent to ``endpoint`` on the same origin."""
-        return replace(self, url=ORIGIN + endpoint)
 
     @functools.cached_property
     def access_token(self) -> str:

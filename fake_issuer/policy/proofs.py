@@ -8,7 +8,7 @@ owes. ``bound_token_spec`` is an access token whose ``cnf.jkt`` names a proof ke
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 from fake_issuer.dpop import (
@@ -85,7 +85,6 @@ def bound_token_spec(
     *,
     key: SigningKey | None,
     claims: Mapping[str, object] | None = None,
-    drop: Iterable[str] = (),
 ) -> TokenSpec:
     """A valid access token (RFC 9449 §6.1) bound to ``key`` by ``cnf.jkt`` (unbound when None)."""
     variant = signing_variants(ring)["issuer key"]
@@ -101,7 +100,5 @@ def bound_token_spec(
         "cnf": {"jkt": key_thumbprint(key)} if key is not None else ABSENT,
     }
     body |= dict(claims or {})
-    for name in drop:
-        body.pop(name, None)
     header = {"alg": variant.alg, "typ": "JWT", "kid": variant.kid}
     return TokenSpec(header, without_absent(body), variant.signing)
