@@ -94,7 +94,8 @@ BINDINGS = {
     "cnf not an object": "cnf is the thumbprint as a bare string",
 }
 TOKENS = {
-    "valid": "a valid access token (every policy rule holds)",
+    "valid": "a valid access token with read:messages (every policy rule holds)",
+    "no read:messages": "a valid access token whose scope is openid only (403 on /api/private-scoped)",
     "expired": "exp leeway + 1 s ago (rule 8)",
 }
 
@@ -146,9 +147,12 @@ class DPoPMatrix:
                 "unbound": ABSENT,
                 "cnf not an object": jkt,
             }[binding]
-            claims = {"cnf": cnf} | (
-                {"exp": self.now - int(self.policy.leeway) - 1} if token == "expired" else {}
-            )
+            changes: dict[str, dict[str, object]] = {
+                "valid": {},
+                "no read:messages": {"scope": "openid"},
+                "expired": {"exp": self.now - int(self.policy.leeway) - 1},
+            }
+            claims = {"cnf": cnf} | changes[token]
             self._tokens[binding, token] = bound_token_spec(
                 self.policy, self.ring, self.now, key=None, claims=claims
             )

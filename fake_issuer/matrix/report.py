@@ -155,7 +155,7 @@ def report_sections(runs: Sequence[Run]) -> tuple[str, list[Table]]:
     for run in runs:
         level = 2 if len(runs) == 1 else 3
         if len(runs) > 1:
-            tables.append(Table(run.name.capitalize(), [], level=2, note=_opening(run)))
+            tables.append(Table(run.name[:1].upper() + run.name[1:], [], level=2, note=_opening(run)))
         seen: dict[str, Table] = {}
         for endpoint in dict.fromkeys(r.endpoint for r in run.results):
             chosen = [r for r in run.results if r.endpoint == endpoint]

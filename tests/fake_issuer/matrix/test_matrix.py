@@ -12,6 +12,7 @@ import pytest
 
 from fake_issuer import cli
 from fake_issuer.matrix.django_api import DjangoAPI
+from fake_issuer.matrix.dpop import default_dpop_matrices
 from fake_issuer.matrix.legend import TERMS, VALUES
 from fake_issuer.matrix.matrix import (
     Combination,
@@ -33,7 +34,8 @@ from fake_issuer.matrix.report import (
     write_report,
     write_sections,
 )
-from fake_issuer.policy.contract import Answer, expected_challenge
+from fake_issuer.policy.contract import Answer, Scheme, expected_challenge
+from fake_issuer.policy.dpop import INVALID_PROOF, DPoPRequest, judge_dpop
 from fake_issuer.policy.oracle import (
     INSUFFICIENT_SCOPE,
     INVALID_TOKEN,
@@ -176,8 +178,10 @@ def test_django_api_answers_non_json_as_no_body(monkeypatch: pytest.MonkeyPatch)
 
     api = DjangoAPI(FakeIssuer(), now=0)
     monkeypatch.setattr(api.client, "get", lambda *args, **kwargs: HttpResponse(b"<html>", status=500))
+    monkeypatch.setattr(api.client, "generic", lambda *args, **kwargs: HttpResponse(b"<html>", status=500))
     answer: Any = api.get("/", None)
     assert answer == Answer(500, None, None) and "now=0" in repr(api)
+    assert api.send(DPoPRequest(None, scheme=None)) == Answer(500, None, None)
 
 
 def test_serving_again_keeps_the_pinned_validator() -> None:
@@ -297,3 +301,70 @@ def test_a_report_of_two_matrices_has_a_section_each(tmp_path: Path) -> None:
 def test_a_rule_named_by_its_check_is_reported_by_that_name() -> None:
     result = Result(Combination(0, ()), PRIVATE, INVALID_TOKEN, INVALID_TOKEN, "proof: htm", ())
     assert rule_name(result) == "proof: htm"
+
+
+def test_the_dpop_matrices_are_full_products_with_a_legend_for_every_value() -> None:
+    matrices = default_dpop_matrices()
+    assert [m.dpop.mode for m in matrices] == ["allowed", "required", "disabled"]
+    for matrix in matrices:
+        assert len(matrix) == math.prod(len(values) for values in matrix.table.values())
+        assert {(facet, value) for facet, values in matrix.table.items() for value in values} == set(
+            matrix.legend
+        )
+    # Each request has a jti of its own (the matrix never replays by accident) and its endpoint's htu.
+    matrix = matrices[0]
+    requests = [matrix.request(c, endpoint) for c in matrix.combinations for endpoint in (PRIVATE, SCOPED)]
+    jtis = [p.claims.get("jti") for r in requests for p in r.proofs if isinstance(p.claims, dict)]
+    named = [jti for jti in jtis if jti is not None]
+    assert len(named) == len(set(named)) > len(matrix)
+
+
+def test_the_oracle_accepts_the_hand_counted_dpop_cells() -> None:
+    # By RFC 9449 §4.3 and the contract: on /api/private, a DPoP-scheme request (2 spellings) with a
+    # proof that passes (valid, htu with query, htu with :80, iat at either edge: 5) for a valid token
+    # (with or without read:messages: 2) bound to the proof key, plus the replayed proof (sent alone
+    # here): 24 cells, in allowed and required.
+    for matrix in default_dpop_matrices():
+        accepted = [
+            c
+            for c in matrix.combinations
+            if judge_dpop(matrix.request(c, PRIVATE), matrix.policy, matrix.dpop, matrix.now).outcome == OK
+            and dict(c.values)["scheme"] in ("DPoP", "dpop")
+        ]
+        assert len(accepted) == (0 if matrix.dpop.mode == "disabled" else 24)
+
+
+def test_the_dpop_matrix_sends_a_replayed_proof_twice() -> None:
+    matrix = default_dpop_matrices()[0]
+    replayed = next(
+        c
+        for c in matrix.combinations
+        if dict(c.values) == {"scheme": "DPoP", "proof": "replayed", "binding": "proof key", "token": "valid"}
+    )
+    sent: list[DPoPRequest] = []
+
+    def send(request: DPoPRequest) -> Answer:
+        sent.append(request)
+        first = len(sent) % 2 == 1
+        wanted = OK if first else INVALID_PROOF
+        scheme = Scheme("DPoP", matrix.dpop.algorithms, with_bearer=True)
+        challenge = (
+            None
+            if first
+            else f'{expected_challenge(wanted, matrix.policy, scheme)}replayed", Bearer realm="apiexample"'
+        )
+        body = {"message": "m"} if first else {"error": "invalid_dpop_proof", "error_description": "replayed"}
+        return Answer(wanted.status, challenge, body)
+
+    results = matrix.run([replayed], send)
+    assert len(sent) == 4 and sent[0] == sent[1]
+    assert [r.expected for r in results] == [INVALID_PROOF, INVALID_PROOF] and all(r.agrees for r in results)
+    assert {r.rule for r in results} == {"proof 9: replay"}
+
+
+def test_cli_runs_the_dpop_matrices(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert cli.main(["matrix", "--matrix", "dpop", "--limit", "30", "--report", str(tmp_path / "d")]) == 0
+    out = capsys.readouterr().out
+    assert "DPoP matrix, AUTH0_DPOP=required: 30 combinations, 60 requests, 0 disagreements" in out
+    report = (tmp_path / "d.md").read_text(encoding="utf-8")
+    assert "## DPoP matrix, AUTH0_DPOP=disabled" in report and "| proof = htu with query |" in report
