@@ -69,18 +69,6 @@ def single_token(scheme: str, rest: str) -> str:
     return token
 
 
-def parse_bearer(value: str | None) -> str:
-    """The token of a Bearer ``Authorization`` header value (rule 1; RFC 6750 §2.1).
-
-    No value, or another scheme: ``NoCredentials``. ``Bearer`` with no token or several:
-    ``MalformedAuthorization``.
-    """
-    scheme, rest = split_authorization(value)
-    if scheme != "bearer":
-        raise NoCredentials()
-    return single_token("Bearer", rest)
-
-
 def key_source_for(config: Auth0Config) -> KeySource:
     """The dev issuer's keys in memory, or the tenant's JWKS over HTTP(S)."""
     if config.dev_key_file is not None:

@@ -15,10 +15,13 @@ import secrets
 import time
 from collections.abc import Callable, Iterable, Mapping
 
-from cryptography.hazmat.primitives.asymmetric import rsa
+from cryptography.exceptions import InvalidSignature
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
+from cryptography.hazmat.primitives.asymmetric.utils import encode_dss_signature
 
-from fake_issuer.encoding import b64url_encode, b64url_uint
-from fake_issuer.keys import SigningKey, generate_ec_key, generate_rsa_key
+from fake_issuer.encoding import b64url_decode, b64url_encode, b64url_uint
+from fake_issuer.keys import _CURVES, SigningKey, generate_ec_key, generate_rsa_key
 from fake_issuer.tokens import Signer, encode_token
 
 #: The proof algorithms an API should allow, in the order its ``algs`` challenge lists them (RFC 9449
@@ -170,3 +173,73 @@ def mint_dpop_proof(
         secret = key.public_pem() if algorithm.startswith("HS") else None
         signer = Signer(algorithm, key=key, secret=secret)
     return encode_token(head, body, signer)
+
+
+def _b64_int(value: object) -> int:
+    if not isinstance(value, str):
+        raise ValueError("a key member is not a string")
+    return int.from_bytes(b64url_decode(value), "big")
+
+
+def _verify_signature(alg: str, jwk: Mapping[str, object], signing_input: bytes, signature: bytes) -> None:
+    digest = {"256": hashes.SHA256(), "384": hashes.SHA384(), "512": hashes.SHA512()}[alg[2:]]
+    if alg.startswith("ES"):
+        curve = _EC_CURVES[alg]
+        if jwk.get("kty") != "EC" or jwk.get("crv") != curve:
+            raise ValueError(f"the jwk is not a {curve} key")
+        public = ec.EllipticCurvePublicNumbers(_b64_int(jwk.get("x")), _b64_int(jwk.get("y")), _CURVES[curve])
+        size = len(signature) // 2
+        der = encode_dss_signature(
+            int.from_bytes(signature[:size], "big"), int.from_bytes(signature[size:], "big")
+        )
+        public.public_key().verify(der, signing_input, ec.ECDSA(digest))
+        return
+    if jwk.get("kty") != "RSA":
+        raise ValueError("the jwk is not an RSA key")
+    key = rsa.RSAPublicNumbers(_b64_int(jwk.get("e")), _b64_int(jwk.get("n"))).public_key()
+    pad: padding.AsymmetricPadding = (
+        padding.PKCS1v15()
+        if alg.startswith("RS")
+        else padding.PSS(mgf=padding.MGF1(digest), salt_length=digest.digest_size)
+    )
+    key.verify(signature, signing_input, pad, digest)
+
+
+class NonceMissing(ValueError):
+    """A proof without the nonce the server demands (RFC 9449 §8: answer ``use_dpop_nonce``)."""
+
+
+def check_dpop_proof(
+    proof: str, *, htm: str, htu: str, now: float, window: float = 300.0, nonce: str | None = None
+) -> str:
+    """The thumbprint of a proof's key if the proof is good for ``htm`` ``htu`` at ``now``, else ValueError.
+
+    What the fake tenant's token endpoint checks (RFC 9449 §4.3, leniently: no replay store); with
+    ``nonce``, a proof without that nonce raises ``NonceMissing``.
+    """
+    try:
+        head_segment, body_segment, signature_segment = proof.split(".")
+        header = json.loads(b64url_decode(head_segment))
+        claims = json.loads(b64url_decode(body_segment))
+        signature = b64url_decode(signature_segment)
+    except ValueError:  # too few or many segments, bad base64 or JSON (binascii.Error is a ValueError)
+        raise ValueError("the DPoP proof is not a compact JWS") from None
+    if not isinstance(header, dict) or not isinstance(claims, dict):
+        raise ValueError("the DPoP proof's header and payload must be JSON objects")
+    if header.get("typ") != PROOF_TYPE or header.get("alg") not in DPOP_ALGORITHMS:
+        raise ValueError("the DPoP proof needs typ dpop+jwt and an asymmetric alg")
+    jwk = header.get("jwk")
+    if not isinstance(jwk, dict) or any(member in jwk for member in ("d", "p", "q", "dp", "dq", "qi", "k")):
+        raise ValueError("the DPoP proof's jwk must be a public key")
+    try:
+        _verify_signature(header["alg"], jwk, f"{head_segment}.{body_segment}".encode("ascii"), signature)
+    except (InvalidSignature, ValueError, TypeError):
+        raise ValueError("the DPoP proof's signature does not verify with its jwk") from None
+    if claims.get("htm") != htm or claims.get("htu") != htu:
+        raise ValueError(f"the DPoP proof is not for {htm} {htu}")
+    iat = claims.get("iat")
+    if not isinstance(claims.get("jti"), str) or not isinstance(iat, int | float) or abs(now - iat) > window:
+        raise ValueError("the DPoP proof needs a jti and a current iat")
+    if nonce is not None and claims.get("nonce") != nonce:
+        raise NonceMissing("the DPoP proof must carry the server's nonce (see the DPoP-Nonce header)")
+    return jwk_thumbprint(jwk)
