@@ -3,7 +3,7 @@
 ``verify_proof`` runs the checks of RFC 9449 §4.3 in the order docs/validation-policy.md ("DPoP")
 reports them: one ``DPoP`` header; a strict compact JWS; ``typ`` ``dpop+jwt``, an asymmetric ``alg``
 from the allow-list and a public ``jwk`` of the matching type (RFC 8725 §3.1); the signature by that
-key; ``jti``, ``htm``, ``htu`` and ``iat``; ``ath`` (§4.3 point 11). The server nonce (§9), the access
+key; ``jti``, ``htm``, ``htu`` and ``iat``; ``ath`` (§4.2). The server nonce (§9), the access
 token and its ``cnf.jkt`` (§6.1) and the replay check (§11.1) follow in ``DPoPTokenValidator``
 (apiexample.auth). The replay store and the nonces live in Django's cache framework, so several
 workers or hosts share them when ``CACHES`` names a shared backend (Redis).

@@ -25,7 +25,7 @@ from fake_issuer.keys import _CURVES, SigningKey, generate_ec_key, generate_rsa_
 from fake_issuer.tokens import Signer, encode_token
 
 #: The proof algorithms an API should allow, in the order its ``algs`` challenge lists them (RFC 9449
-#: §7.1): asymmetric only, never ``none`` and never HMAC (§4.3 point 5).
+#: §7.1): asymmetric only, never ``none`` and never HMAC (§4.3).
 DPOP_ALGORITHMS: tuple[str, ...] = (
     "ES256",
     "ES384",
