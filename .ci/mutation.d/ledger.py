@@ -96,9 +96,7 @@ def load_modules() -> tuple[list[Module], float]:
 def load_hand_mutants() -> list[HandMutant]:
     """The hand-made mutants, each checked to carry a distinct id and a reason."""
     mutants = [
-        HandMutant(
-            e["id"], e["file"], e["original"], e["replacement"], e["why"], tuple(e.get("tests", ()))
-        )
+        HandMutant(e["id"], e["file"], e["original"], e["replacement"], e["why"], tuple(e.get("tests", ())))
         for e in _load("hand-mutants.toml").get("mutant", [])
     ]
     ids = [mutant.id for mutant in mutants]
@@ -110,9 +108,7 @@ def load_hand_mutants() -> list[HandMutant]:
 def load_equivalents() -> list[Equivalent]:
     """The accepted equivalents; an entry without a reason is an error, not an explanation."""
     entries = [
-        Equivalent(
-            e["module"], e["reason"], e.get("hand", ""), e.get("function", ""), e.get("change", "")
-        )
+        Equivalent(e["module"], e["reason"], e.get("hand", ""), e.get("function", ""), e.get("change", ""))
         for e in _load("equivalents.toml").get("equivalent", [])
     ]
     for entry in entries:
@@ -142,14 +138,17 @@ def candidate(module: str, survivor: dict[str, str]) -> str:
         head = f'hand = "{survivor["hand"]}"'
     else:
         change = survivor["change"].replace("'''", "' ' '")
-        head = f"function = {json.dumps(survivor['function'], ensure_ascii=False)}\nchange = '''\n{change}\n'''"
+        head = (
+            f"function = {json.dumps(survivor['function'], ensure_ascii=False)}\nchange = '''\n{change}\n'''"
+        )
     return f'[[equivalent]]\nmodule = "{module}"\n{head}\nreason = "TODO: why no test can tell"\n'
 
 
 def table(tallies: list[Tally]) -> str:
     """The per-module table, as Markdown."""
     rows = [
-        "| module | mutants | killed | survived | equivalent | unexplained | raw score | without equivalents |",
+        "| module | mutants | killed | survived | equivalent | unexplained | raw score "
+        "| without equivalents |",
         "|---|---|---|---|---|---|---|---|",
     ]
     for t in tallies:

@@ -10,10 +10,9 @@ from __future__ import annotations
 
 import json
 import sys
-
-from mutmut.mutation.data import SourceFileMutationData
 from pathlib import Path
 
+from mutmut.mutation.data import SourceFileMutationData
 from mutmut.mutation.diff_apply import apply_mutant, find_mutant, get_diff_for_mutant
 from mutmut.stats import status_by_exit_code
 from mutmut.utils.file_utils import walk_mutatable_files

@@ -122,3 +122,13 @@ def test_a_long_header_segment_is_not_memoised() -> None:
     assert memo.cache_info().currsize == 0
     decode_token(issuer.mint(), keys)
     assert memo.cache_info().currsize == 1
+
+
+def test_the_default_cache_holds_4096_tokens() -> None:
+    # The figure the module documents: the 4096 most recently used tokens, then the oldest goes.
+    cache: VerifiedTokenCache[int] = VerifiedTokenCache()
+    for n in range(4096):
+        cache.put(n.to_bytes(4, "big"), n)
+    assert len(cache) == 4096 and cache.get((0).to_bytes(4, "big")) == 0
+    cache.put(b"new", -1)
+    assert len(cache) == 4096 and cache.get((1).to_bytes(4, "big")) is None
