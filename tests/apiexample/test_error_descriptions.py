@@ -8,6 +8,7 @@ challenge carry the same text, and it never repeats the token.
 
 from __future__ import annotations
 
+import logging
 import re
 import time
 from collections.abc import Callable
@@ -32,12 +33,22 @@ def _non_canonical(tenant: FakeIssuer) -> str:
     return f"{header}.{payload}.{signature[:-1]}{alphabet[alphabet.index(signature[-1]) | 1]}"
 
 
+def _impossible_length(tenant: FakeIssuer, index: int) -> str:
+    # No byte string encodes to 4n+1 base64url characters (RFC 4648 §4): pad segment ``index`` to one.
+    segments = _segments(tenant)
+    segments[index] += "A" * ((1 - len(segments[index])) % 4 or 4)
+    assert len(segments[index]) % 4 == 1
+    return ".".join(segments)
+
+
 CASES: dict[str, Case] = {
-    "rule1-empty": (lambda t: "", ("token",)),
+    "rule1-empty": (lambda t: "", ("no token",)),
     "rule1-two-tokens": (lambda t: f"{t.mint()} {t.mint()}", ("more than one token",)),
     "rule2-segments": (lambda t: ".".join(_segments(t)[:2]), ("three segments",)),
     "rule2-header-padding": (lambda t: "{}=.{}.{}".format(*_segments(t)), ("header", "base64url")),
     "rule2-payload-padding": (lambda t: "{}.{}=.{}".format(*_segments(t)), ("payload", "base64url")),
+    "rule2-payload-length": (lambda t: _impossible_length(t, 1), ("payload", "base64url")),
+    "rule2-signature-length": (lambda t: _impossible_length(t, 2), ("signature", "base64url")),
     "rule2-signature-alphabet": (lambda t: "{}.{}.{}+".format(*_segments(t)), ("signature", "base64url")),
     "rule2-signature-canonical": (_non_canonical, ("signature", "canonical")),
     "rule2-header-json": (lambda t: t.mint(raw_header=b"[1]"), ("header", "JSON object")),
@@ -67,10 +78,14 @@ SENTENCE = re.compile(r"The [\x20-\x7e]+\.")
 
 
 @pytest.mark.parametrize("case", CASES, ids=CASES)
-def test_the_description_names_what_failed(api: Client, tenant: FakeIssuer, case: str) -> None:
+def test_the_description_names_what_failed(
+    api: Client, tenant: FakeIssuer, case: str, caplog: pytest.LogCaptureFixture
+) -> None:
     make, words = CASES[case]
     token = make(tenant)
-    response = api.get(PRIVATE, HTTP_AUTHORIZATION=f"Bearer {token}")
+    with caplog.at_level(logging.ERROR):
+        response = api.get(PRIVATE, HTTP_AUTHORIZATION=f"Bearer {token}")
+    assert not caplog.records  # a refusal under a rule is expected, never an error with a traceback
     assert response.status_code == 401
     description = response.json()["error_description"]
     assert SENTENCE.fullmatch(description), description
