@@ -12,6 +12,7 @@ from django.test import Client
 from pytest_django.fixtures import Settings
 
 from apiexample.config import load_config
+from apiexample.validator import scope_granted
 from fake_issuer import DEFAULT_AUDIENCE, DEFAULT_ISSUER, FakeIssuer
 from tests.endpoints import PRIVATE, SCOPED
 
@@ -68,3 +69,9 @@ def test_the_setting_never_admits_an_invalid_token(
     configure(settings, "1")
     token = tenant.mint(scope=None, claims={"permissions": ["read:messages"], "aud": "https://other.test/"})
     assert status(api, token) == 401
+
+
+def test_scope_granted_ignores_permissions_unless_asked() -> None:
+    claims = {"permissions": ["read:messages"]}
+    assert scope_granted(claims, "read:messages") is False
+    assert scope_granted(claims, "read:messages", honor_permissions=True) is True

@@ -56,3 +56,15 @@ def test_float_rounding_does_not_move_the_exp_boundary() -> None:
     validate_claims(claims, config, 0.3)  # 0.3 < 0.1 + 0.2 exactly, as the floats are written
     with pytest.raises(InvalidExpiry):
         validate_claims(claims, config, 0.30000000000000004)
+
+
+@pytest.mark.parametrize(("now", "leeway"), [(0.5, 0.5), (2.0, 2.0)])
+def test_an_exp_too_small_for_float_addition_still_counts(now: float, leeway: float) -> None:
+    # now == leeway and exp = 1e-17: in floats exp + leeway rounds to now, exactly it is a hair more,
+    # so the token is (just) valid: rule 8 compares the numbers as written, not their float sum.
+    config = Auth0Config(
+        issuer=DEFAULT_ISSUER, audience=DEFAULT_AUDIENCE, jwks_url=jwks_url_for(DEFAULT_ISSUER), leeway=leeway
+    )
+    validate_claims({"iss": DEFAULT_ISSUER, "aud": DEFAULT_AUDIENCE, "exp": 1e-17}, config, now)
+    with pytest.raises(InvalidExpiry):
+        validate_claims({"iss": DEFAULT_ISSUER, "aud": DEFAULT_AUDIENCE, "exp": 0.0}, config, now)

@@ -7,6 +7,7 @@ many distinct headers arrive, and a token that is not valid UTF-8 text is refuse
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from typing import Any
 
@@ -15,11 +16,11 @@ from joserfc.jws import JWSRegistry
 
 from apiexample import validator as validator_module
 from apiexample.config import Auth0Config, jwks_url_for
-from apiexample.errors import MalformedToken
+from apiexample.errors import BadSignature, MalformedToken, UnknownSigningKey
 from apiexample.jwks.client import StaticKeySource
 from apiexample.token_cache import VerifiedTokenCache, token_digest
 from apiexample.validator import Auth0JWTBearerTokenValidator, decode_token
-from fake_issuer import DEFAULT_AUDIENCE, DEFAULT_ISSUER, FakeIssuer
+from fake_issuer import DEFAULT_AUDIENCE, DEFAULT_ISSUER, FakeIssuer, generate_rsa_key
 
 CONFIG = Auth0Config(issuer=DEFAULT_ISSUER, audience=DEFAULT_AUDIENCE, jwks_url=jwks_url_for(DEFAULT_ISSUER))
 
@@ -132,3 +133,29 @@ def test_the_default_cache_holds_4096_tokens() -> None:
     assert len(cache) == 4096 and cache.get((0).to_bytes(4, "big")) == 0
     cache.put(b"new", -1)
     assert len(cache) == 4096 and cache.get((1).to_bytes(4, "big")) is None
+
+
+def test_a_cached_token_whose_key_left_is_refused_like_an_unknown_kid() -> None:
+    issuer = FakeIssuer()
+    validator = Auth0JWTBearerTokenValidator(CONFIG, StaticKeySource(issuer.jwks()), clock=issuer.clock)
+    token = issuer.mint()
+    validator.authenticate_token(token)
+    validator.keys = StaticKeySource({"keys": [generate_rsa_key("other").public_jwk()]})
+    with pytest.raises(UnknownSigningKey) as refused:
+        validator.authenticate_token(token)
+    description = str(refused.value.description)
+    assert re.fullmatch(r"The [\x20-\x7e]+\.", description) and "'kid'" in description
+    assert validator.cache.get(token_digest(token)) is None
+
+
+def test_a_token_refused_after_its_key_was_replaced_leaves_the_cache() -> None:
+    # The cache never keeps a rejection: the entry verified by the old key goes with it.
+    issuer = FakeIssuer()
+    validator = Auth0JWTBearerTokenValidator(CONFIG, StaticKeySource(issuer.jwks()), clock=issuer.clock)
+    token = issuer.mint()
+    validator.authenticate_token(token)
+    impostor = generate_rsa_key("impostor-same-kid", kid=issuer.signing_key.kid)
+    validator.keys = StaticKeySource({"keys": [impostor.public_jwk()]})
+    with pytest.raises(BadSignature):
+        validator.authenticate_token(token)
+    assert validator.cache.get(token_digest(token)) is None
