@@ -37,7 +37,6 @@ _OTHER_SCHEMES: dict[str, tuple[str, Callable[[str], str]]] = {
     "basic": ("RFC 7617 §2", lambda token: f"Basic {token}"),
     "token": ("RFC 9110 §11.4", lambda token: f"Token {token}"),
     "jwt": ("RFC 9110 §11.4", lambda token: f"JWT {token}"),
-    "dpop": ("RFC 9449 §7.1", lambda token: f"DPoP {token}"),
     "bearer-colon": ("RFC 9110 §11.4", lambda token: f"Bearer: {token}"),
     "no-space": ("RFC 6750 §2.1", lambda token: f"Bearer{token}"),
     "tab-after-scheme": ("RFC 6750 §2.1", lambda token: f"Bearer\t{token}"),
@@ -56,10 +55,10 @@ for _name, (_reference, _make) in _OTHER_SCHEMES.items():
 _ACCEPTED: dict[str, tuple[str, Callable[[str], str]]] = {
     "lower-case": ("RFC 9110 §11.1", lambda token: f"bearer {token}"),
     "upper-case": ("RFC 9110 §11.1", lambda token: f"BEARER {token}"),
-    "two-spaces": ("RFC 6750 §2.1; DESIGN §5 rule 1", lambda token: f"Bearer  {token}"),
+    "two-spaces": ("RFC 6750 §2.1; RFC 9110 §11.4", lambda token: f"Bearer  {token}"),
     "surrounding-whitespace": ("RFC 9110 §5.5", lambda token: f"  Bearer {token} \t"),
     "trailing-tab": ("RFC 9110 §5.5", lambda token: f"Bearer {token}\t"),
-    "many-spaces": ("RFC 6750 §2.1; DESIGN §5 rule 1", lambda token: "Bearer" + " " * 100_000 + token),
+    "many-spaces": ("RFC 6750 §2.1; RFC 9110 §11.4", lambda token: "Bearer" + " " * 100_000 + token),
 }
 for _name, (_reference, _make) in _ACCEPTED.items():
     attack(
