@@ -82,7 +82,9 @@ def test_rule_3_blames_an_hmac_header_before_the_signature() -> None:
 def test_rule_4_an_rsa_key_without_modulus_is_unusable() -> None:
     public = RING.issuer.public_jwk()
     assert "0 bits" in str(unusable_key({"kty": "RSA", "e": public["e"]}))
-    without_n = Policy(DEFAULT_ISSUER, DEFAULT_AUDIENCE, {RING.issuer.kid: {"kty": "RSA", "e": public["e"]}})
+    without_n = Policy(
+        DEFAULT_ISSUER, DEFAULT_AUDIENCE, {RING.issuer.kid: [{"kty": "RSA", "e": public["e"]}]}
+    )
     assert judge(token(), without_n, NOW).rule == 4
 
 
