@@ -2,7 +2,8 @@
 
 A signature of n bytes ends in a character that carries unused bits: 4 of them when n % 3 == 1 (a
 2048-bit RSA signature, 256 bytes, 342 characters), 2 when n % 3 == 2 (a 4096-bit key's 512 bytes, or
-the 257 bytes of the 2056-bit key used here because it is quicker to make: 343 characters). Setting any one of those bits gives a different string that decodes to the same bytes;
+the 257 bytes of the 2056-bit key used here because it is quicker to make: 343 characters).
+Setting any one of those bits gives a different string that decodes to the same bytes;
 the API must refuse it (docs/validation-policy.md, Rule 2), as it must refuse the standard alphabet's
 ``+`` and ``/`` in place of ``-`` and ``_``. Each test first checks the genuine token is accepted, so a
 refusal is about the encoding alone.
