@@ -6,6 +6,7 @@ rejection, and never the claim checks: ``exp``, ``nbf``, ``iat``, ``iss``, ``aud
 checked again at every use, so a cached token still expires on time. An entry also remembers the key
 that verified it; it is used only while the key source still returns that very key for the ``kid``,
 so a key that left the JWKS (or was replaced) sends the token back through full verification.
+By default it holds the 4096 most recently used tokens.
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ Entry = TypeVar("Entry")
 
 def token_digest(token: str) -> bytes:
     """The cache key of ``token``: SHA-256 of all of it."""
-    return hashlib.sha256(token.encode("utf-8", "surrogatepass")).digest()
+    return hashlib.sha256(token.encode(errors="surrogatepass")).digest()  # UTF-8, lone surrogates too
 
 
 class VerifiedTokenCache(Generic[Entry]):
