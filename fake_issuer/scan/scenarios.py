@@ -170,6 +170,8 @@ class Scenarios:
                 break
             self.sleep(0.25)
         found = judge_reply(sent, {INVALID_TOKEN}, reply, self.verdict, time.time())
+        if reply.status == 200:  # under either profile: RFC 7517 §5, the JWKS is the set of valid keys
+            found = [("critical", f"a withdrawn key still verifies tokens {self.jwks_ttl + 5:.0f} s after")]
         self.record(
             "scenario/rotation-withdrawn-key",
             ref,

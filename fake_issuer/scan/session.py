@@ -118,7 +118,7 @@ class Scanner:
     def verdict(self) -> Verdict:
         """The judging setup for this scan."""
         tenant = self.server.issuer
-        keys = tuple(key for key in tenant.keys if key.kind == "rsa")
+        keys = tuple(key for key in tenant.keys if key.kind == "RSA")
         context = Context(tenant.issuer, tenant.audience, self.options.leeway, keys)
         return Verdict(
             self.options.profile, self.policy, context, self.options.realm is not None, self.options.timeout
@@ -174,8 +174,8 @@ class Scanner:
             if self.options.scenarios:
                 scenarios.foreign_urls()
                 scenarios.unknown_kid_flood()
-                scenarios.rotation()
                 scenarios.jwks_faults()
+                scenarios.rotation()
         finally:
             self.server.heal()
             if launched is not None:
