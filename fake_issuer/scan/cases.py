@@ -33,7 +33,7 @@ ATTACK_ENDPOINTS = {"private": PRIVATE, "scoped": SCOPED}
 #: Request fields the scanner knows how to put on the wire; any other non-empty one means a skip.
 _SENDABLE = {"authorization", "query", "headers", "token"}
 #: Seconds a matrix built at one instant is reused before a fresh one is signed at the current time.
-MATRIX_REFRESH = 5.0
+MATRIX_REFRESH = 1.0
 
 
 @dataclass(frozen=True)
@@ -92,7 +92,8 @@ class _Scratch(FakeIssuer):
     def new_key(self, *, kid: str | None = None, bits: int = 2048) -> SigningKey:
         """A fresh key unique to this attack (so two attacks never publish different keys as one kid)."""
         self._key_count += 1
-        return generate_rsa_key(f"{self.issuer}#scan:{self._label}:{self._key_count}", bits=bits, kid=kid)
+        # Not labelled with the issuer URL: every scan in a process reuses the keys (generation is slow).
+        return generate_rsa_key(f"scan:{self._label}:{self._key_count}", bits=bits, kid=kid)
 
 
 def _unsendable(request: AttackRequest) -> str | None:
@@ -140,8 +141,8 @@ def attack_cases(tenant: FakeIssuer, endpoints: Sequence[str]) -> tuple[list[Cas
     """Every catalog entry on every protected endpoint in ``endpoints``; entries it cannot send skipped."""
     cases: list[Case] = []
     skipped: list[Skipped] = []
-    for index, entry in enumerate(CATALOG):
-        scratch = _Scratch(tenant, str(index))
+    for entry in CATALOG:
+        scratch = _Scratch(tenant, entry.id)
         request = entry.request(scratch)
         reason = (
             _unsendable(request)

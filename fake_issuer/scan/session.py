@@ -22,7 +22,8 @@ from fake_issuer.scan.judge import Verdict
 from fake_issuer.scan.profiles import Context
 from fake_issuer.scan.report import Report, Row
 from fake_issuer.scan.runner import Client, Result, run_cases
-from fake_issuer.scan.scenarios import ATTACKER_TENANT, Scenarios
+from fake_issuer.scan.scenarios import ATTACKER_TENANT, FAULTS, Scenarios
+from fake_issuer.server.tenant import Fault
 from fake_issuer.scan.target import Launched, TargetError, command, fill, free_port
 
 
@@ -44,6 +45,8 @@ class Options:
     timeout: float = 10.0
     startup_timeout: float = 30.0
     scenarios: bool = True
+    #: The JWKS faults played with keys cached (``scenarios.FAULTS``: all of them).
+    jwks_faults: tuple[Fault, ...] = FAULTS
     catalog: bool = True
     target_log: str | None = None
 
@@ -174,7 +177,7 @@ class Scanner:
             if self.options.scenarios:
                 scenarios.foreign_urls()
                 scenarios.unknown_kid_flood()
-                scenarios.jwks_faults()
+                scenarios.jwks_faults(self.options.jwks_faults)
                 scenarios.rotation()
         finally:
             self.server.heal()
