@@ -12,6 +12,7 @@ judges them at the moment they left and the moment the answer came back (RFC 751
 from __future__ import annotations
 
 import dataclasses
+import functools
 import json
 import random
 import threading
@@ -137,6 +138,14 @@ def _published_changes(tenant: FakeIssuer, scratch: _Scratch, entry: Attack) -> 
     return None
 
 
+def _constant(wanted: Outcome, at: float) -> Outcome:
+    return wanted
+
+
+def _same(prepared: Prepared) -> Prepared:
+    return prepared
+
+
 def attack_cases(tenant: FakeIssuer, endpoints: Sequence[str]) -> tuple[list[Case], list[Skipped]]:
     """Every catalog entry on every protected endpoint in ``endpoints``; entries it cannot send skipped."""
     cases: list[Case] = []
@@ -163,14 +172,14 @@ def attack_cases(tenant: FakeIssuer, endpoints: Sequence[str]) -> tuple[list[Cas
                 dict(request.headers),
                 (request.token,) if request.token else (),
             )
-            prepared = Prepared(sent, lambda at, wanted=wanted: wanted)
+            prepared = Prepared(sent, functools.partial(_constant, wanted))
             cases.append(
                 Case(
                     f"attack/{entry.id}@{name}",
                     "attack",
                     entry.description,
                     entry.reference,
-                    lambda prepared=prepared: prepared,
+                    functools.partial(_same, prepared),
                 )
             )
     return cases, skipped
@@ -218,7 +227,7 @@ def matrix_cases(
             "matrix",
             str(combination),
             "RFC 7519 §4.1; RFC 8725 §3",
-            lambda combination=combination, path=path: source.prepare(combination, path),
+            functools.partial(source.prepare, combination, path),
         )
         for combination in combinations
         for path in (PUBLIC, PRIVATE, SCOPED)

@@ -8,6 +8,7 @@ Starts the loopback issuer, prints the settings the target must use, scans ``--t
 from __future__ import annotations
 
 import argparse
+import functools
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -55,15 +56,19 @@ def _progress(total: int) -> tuple[Callable[[Result], None] | None, Callable[[],
     from tqdm import tqdm  # pragma: no cover - only on a terminal
 
     bar = tqdm(total=total, unit="req", leave=False)  # pragma: no cover - only on a terminal
-    return (lambda result: bar.update(1)), bar.close  # pragma: no cover - only on a terminal
+
+    def update(result: Result) -> None:  # pragma: no cover - only on a terminal
+        bar.update(1)
+
+    return update, bar.close  # pragma: no cover - only on a terminal
 
 
 def _write(report: Report, args: argparse.Namespace) -> None:
-    outputs = {
+    outputs: dict[str | None, Callable[[Report], str]] = {
         args.markdown: render_markdown,
         args.html: render_html,
         args.json: render_json,
-        args.junit: lambda report: render_junit(report, args.fail_on),
+        args.junit: functools.partial(render_junit, fail_on=args.fail_on),
     }
     for path, render in outputs.items():
         if path is not None:
@@ -93,6 +98,7 @@ def _run(args: argparse.Namespace) -> int:
         timeout=args.timeout,
         startup_timeout=args.startup_timeout,
         scenarios=not args.no_scenarios,
+        flood_bound=args.flood_bound,
         target_log=args.target_log,
     )
     targets = Targets(args.target, args.scoped_target, args.public_target, args.run)
@@ -147,6 +153,7 @@ def add_command(subparsers: argparse._SubParsersAction[argparse.ArgumentParser])
     parser.add_argument("--workers", type=_positive, default=8, help="concurrent keep-alive connections (8)")
     parser.add_argument("--timeout", type=_seconds, default=10.0, help="seconds per request (10)")
     parser.add_argument("--startup-timeout", type=_seconds, default=30.0, help="seconds to answer (30)")
+    parser.add_argument("--flood-bound", type=_positive, default=5, help="JWKS fetches a flood may cause (5)")
     parser.add_argument("--no-scenarios", action="store_true", help="skip the JWKS scenarios")
     parser.add_argument("--fail-on", choices=SEVERITIES, default="low", help="exit 1 at this or worse (low)")
     parser.add_argument("--markdown", metavar="PATH", help="write the Markdown report")

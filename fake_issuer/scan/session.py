@@ -45,6 +45,8 @@ class Options:
     timeout: float = 10.0
     startup_timeout: float = 30.0
     scenarios: bool = True
+    #: JWKS fetches allowed for the unknown-kid flood (per target process: raise it for several workers).
+    flood_bound: int = 5
     #: The JWKS faults played with keys cached (``scenarios.FAULTS``: all of them).
     jwks_faults: tuple[Fault, ...] = FAULTS
     catalog: bool = True
@@ -142,6 +144,7 @@ class Scanner:
             jwks_ttl=self.options.jwks_ttl,
             max_wait=self.options.max_wait,
             recovery_wait=self.options.recovery_wait,
+            flood_bound=self.options.flood_bound,
         )
         launched = None
         if targets.run:
