@@ -18,7 +18,7 @@ from fake_issuer.scan.profiles import PROFILES
 from fake_issuer.scan.report import Report, render_html, render_json, render_junit, render_markdown
 from fake_issuer.scan.runner import Result
 from fake_issuer.scan.session import Options, Scanner, Targets
-from fake_issuer.scan.target import TargetError
+from fake_issuer.scan.target import TargetError, command
 
 EPILOG = """\
 Placeholders in --run and the target URLs: {issuer} {jwks_url} {audience} {ca} {scope} {port}.
@@ -105,10 +105,12 @@ def _run(args: argparse.Namespace) -> int:
     with Scanner(options, tls=args.tls) as scanner:
         try:
             urls = targets.urls(scanner.settings)
-            scanner.build(tuple(urls))
+            if targets.run:
+                command(targets.run, scanner.settings)  # a bad --run fails now, before the cases are built
         except TargetError as error:
             print(f"fake-issuer scan: {error}", file=sys.stderr)
             return 2
+        scanner.build(tuple(urls))
         print("Configure the target with:")
         for name, value in scanner.settings.items():
             print(f"  {name:<9}{value or '(none: plain HTTP)'}")

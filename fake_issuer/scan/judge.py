@@ -144,13 +144,10 @@ def judge_reply(
     """
     status = reply.status
     refusal_owed = all(outcome.status != 200 for outcome in owed)
-    if status is None or status in _LAYER_REFUSALS:
-        if _layer_may_refuse(sent):
-            return (
-                []
-                if refusal_owed
-                else [("info", f"the HTTP layer refused an oversized or odd field ({status})")]
-            )
+    if (status is None or status in _LAYER_REFUSALS) and _layer_may_refuse(sent):
+        return (
+            [] if refusal_owed else [("info", f"the HTTP layer refused an oversized or odd field ({status})")]
+        )
     if status is None:
         if reply.error and "timed out" in reply.error:
             return [("high", f"no answer within {verdict.hang_bound} s")]

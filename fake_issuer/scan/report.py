@@ -114,7 +114,8 @@ def render_html(report: Report) -> str:
         f"<tr><td>{esc(k)}</td><td><code>{esc(v)}</code></td></tr>" for k, v in report.settings.items()
     )
     rows = "".join(
-        f'<tr class="{f.severity}"><td>{f.severity}</td><td><code>{esc(f.case)}</code></td><td>{esc(f.title)}</td>'
+        f'<tr class="{f.severity}"><td>{f.severity}</td><td><code>{esc(f.case)}</code></td>'
+        f"<td>{esc(f.title)}</td>"
         f"<td>{esc(f.reference)}</td><td><code>{esc(f.request)}</code></td><td><code>{esc(f.got)}</code></td>"
         f"<td>{esc(f.owed)}</td></tr>"
         for f in report.findings

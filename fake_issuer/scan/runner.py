@@ -45,6 +45,10 @@ class Client:
         started = time.perf_counter()
         try:
             response = self.http.request("GET", url, headers=dict(headers or {}), redirect=False)
+        except (
+            urllib3.exceptions.NewConnectionError
+        ) as error:  # a ConnectTimeoutError subclass, yet no timeout
+            return Reply(None, {}, "", time.perf_counter() - started, f"cannot connect ({error})")
         except urllib3.exceptions.TimeoutError as error:
             return Reply(None, {}, "", time.perf_counter() - started, f"timed out ({error})")
         except (urllib3.exceptions.HTTPError, OSError, ValueError) as error:

@@ -183,7 +183,7 @@ class Scenarios:
         )
 
     def unknown_kid_flood(self) -> None:
-        """``flood`` tokens naming unknown kids: each refused, and the JWKS fetched a bounded number of times."""
+        """``flood`` tokens naming unknown kids: each refused, the JWKS fetched a bounded number of times."""
         ref = "RFC 8725 §3.10; RFC 7517 §5"
         path = "/" + self.issuer.jwks_url.split("/", 3)[3]
         before = sum(1 for request in self.server.requests if request.path == path)

@@ -23,8 +23,8 @@ from fake_issuer.scan.profiles import Context
 from fake_issuer.scan.report import Report, Row
 from fake_issuer.scan.runner import Client, Result, run_cases
 from fake_issuer.scan.scenarios import ATTACKER_TENANT, FAULTS, Scenarios
-from fake_issuer.server.tenant import Fault
 from fake_issuer.scan.target import Launched, TargetError, command, fill, free_port
+from fake_issuer.server.tenant import Fault
 
 
 @dataclass

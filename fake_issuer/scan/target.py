@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 import re
 import shlex
+import shutil
 import signal
 import socket
 import subprocess
@@ -57,6 +58,8 @@ def command(line: str, settings: Mapping[str, str]) -> tuple[list[str], dict[str
         env[name] = fill(value, settings)
     if not words:
         raise TargetError(f"--run {line!r} names no command")
+    if shutil.which(words[0]) is None:
+        raise TargetError(f"cannot run {words[0]!r}: no such program")
     return [fill(word, settings) for word in words], env
 
 

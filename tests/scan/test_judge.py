@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from fake_issuer import FakeIssuer
-from fake_issuer.policy.oracle import INSUFFICIENT_SCOPE, INVALID_TOKEN, NO_CREDENTIALS, OK, Policy
+from fake_issuer.policy.oracle import INSUFFICIENT_SCOPE, INVALID_TOKEN, NO_CREDENTIALS, OK, Outcome, Policy
 from fake_issuer.scan.cases import Sent
 from fake_issuer.scan.judge import Finding, Reply, Verdict, judge_reply
 from fake_issuer.scan.profiles import REQUIREMENTS, Context, candidate_tokens, rfc_refusal, token_breach
@@ -74,10 +74,9 @@ def test_a_strictness_choice_accepted_is_critical_under_strict_and_info_under_rf
         (INVALID_TOKEN, reply(401, INVALID, '{"error": "x", "error_description": "y"}'), "low"),
     ],
 )
-def test_the_legend_is_applied(owed: object, answer: Reply, level: str) -> None:
-    assert levels(judge_reply(sent(ISSUER.mint(claims={"exp": 1})), {owed}, answer, STRICT, NOW))[:1] == [
-        level
-    ]  # type: ignore[arg-type]
+def test_the_legend_is_applied(owed: Outcome, answer: Reply, level: str) -> None:
+    found = judge_reply(sent(ISSUER.mint(claims={"exp": 1})), {owed}, answer, STRICT, NOW)
+    assert levels(found)[:1] == [level]
 
 
 def test_a_503_with_retry_after_is_fair_when_the_keys_cannot_be_had() -> None:

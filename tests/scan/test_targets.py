@@ -142,7 +142,8 @@ def test_this_api_under_gunicorn_has_nothing_at_low_or_above_under_strict() -> N
     gunicorn = Path(sys.executable).parent / "gunicorn"
     command = (
         "AUTH0_ISSUER={issuer} AUTH0_AUDIENCE={audience} AUTH0_JWKS_TTL=2 AUTH0_JWKS_MIN_REFETCH_INTERVAL=1 "
-        f"DJANGO_SETTINGS_MODULE=apiexample.settings DJANGO_DEBUG=0 DJANGO_ALLOWED_HOSTS=127.0.0.1 {gunicorn} --chdir {ROOT} -b 127.0.0.1:{{port}} "
+        "DJANGO_SETTINGS_MODULE=apiexample.settings DJANGO_DEBUG=0 DJANGO_ALLOWED_HOSTS=127.0.0.1 "
+        f"{gunicorn} --chdir {ROOT} -b 127.0.0.1:{{port}} "
         "-w 1 --threads 4 apiexample.wsgi"
     )
     options = Options(sample=200, jwks_ttl=2, recovery_wait=15, workers=4, timeout=30, realm="apiexample")

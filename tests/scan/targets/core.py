@@ -16,6 +16,7 @@ import base64
 import hashlib
 import hmac
 import json
+import ssl
 import threading
 import time
 import urllib.request
@@ -80,8 +81,13 @@ def _canonical(segment: str) -> bytes:
     return raw
 
 
+#: The CA to trust for an https issuer (``--ca``), as a TLS context.
+CONTEXT: list[ssl.SSLContext] = []
+
+
 def _fetch(url: str) -> dict[str, dict[str, str]]:
-    with urllib.request.urlopen(url, timeout=2) as response:  # noqa: S310 - loopback issuer only
+    context = CONTEXT[0] if CONTEXT else None
+    with urllib.request.urlopen(url, timeout=2, context=context) as response:
         document = json.loads(response.read())
     return {jwk["kid"]: jwk for jwk in document["keys"] if isinstance(jwk, dict) and "kid" in jwk}
 
@@ -248,7 +254,7 @@ def handler(validator: Validator, scope: str) -> type[BaseHTTPRequestHandler]:
             except Unavailable as error:
                 body = {"error": "temporarily_unavailable", "error_description": str(error)}
                 return self._json(503, body, retry_after="5")
-            except Exception as error:  # noqa: BLE001 - the seeded crash answers 500, as a careless API would
+            except Exception as error:
                 return self._json(500, {"error": "server_error", "error_description": type(error).__name__})
             return self._json(200, {"message": MESSAGES[path]})
 
@@ -280,7 +286,10 @@ def main(faults: Collection[str] = ()) -> None:
     parser.add_argument("--audience", required=True)
     parser.add_argument("--scope", default="read:messages")
     parser.add_argument("--ttl", type=float, default=2.0)
+    parser.add_argument("--ca", default="")
     args = parser.parse_args()
+    if args.ca:
+        CONTEXT.append(ssl.create_default_context(cafile=args.ca))
     validator = Validator(args.issuer, args.audience, args.ttl, faults)
     server = ThreadingHTTPServer(("127.0.0.1", args.port), handler(validator, args.scope))
     server.daemon_threads = True

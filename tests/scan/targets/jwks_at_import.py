@@ -1,4 +1,6 @@
-"""Seeded fault: the JWKS fetched once at startup, never again (RFC 7517 §5): startup fails while it is down, rotation needs a restart."""
+"""Seeded fault: the JWKS fetched once at startup, never again (RFC 7517 §5): startup fails while it is
+down, rotation needs a restart.
+"""
 
 from __future__ import annotations
 

@@ -1,4 +1,6 @@
-"""Seeded fault: a non-string ``scope`` claim is not refused and crashes the scope check with 500 (RFC 8693 §4.2)."""
+"""Seeded fault: a non-string ``scope`` claim is not refused and crashes the scope check with 500 (RFC
+8693 §4.2).
+"""
 
 from __future__ import annotations
 
