@@ -87,6 +87,16 @@ def test_bad_option_values_exit_2(option: str, capsys: pytest.CaptureFixture[str
     assert "error:" in capsys.readouterr().err
 
 
+def test_a_dead_target_without_run_or_reports_is_all_high_findings(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    argv = ["scan", "--target", "http://127.0.0.1:1/api/private", "--no-scenarios", "--sample", "1"]
+    assert main([*argv, "--timeout", "5", "--fail-on", "high"]) == 1
+    out = capsys.readouterr().out
+    assert "high      attack/" in out and "cannot connect" in out and "no answer within" not in out
+    assert "wrote" not in out
+
+
 def test_a_target_that_exits_before_answering_exits_2(capsys: pytest.CaptureFixture[str]) -> None:
     argv = ["scan", "--target", "http://127.0.0.1:{port}/", "--run", f"{sys.executable} -c pass"]
     assert main([*argv, "--no-scenarios", "--sample", "1"]) == 2
@@ -97,6 +107,7 @@ def test_a_tls_issuer_prints_its_ca_and_the_target_trusts_it(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     argv = _args("reference", tmp_path, "--tls", "--fail-on", "low")
+    del argv[argv.index("--html") : argv.index("--html") + 2]
     argv[2] += " --ca {ca}"
     assert main(argv) == 0
     out = capsys.readouterr().out

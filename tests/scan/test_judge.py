@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from fake_issuer import FakeIssuer
+from fake_issuer.keys import generate_ec_key
 from fake_issuer.policy.oracle import INSUFFICIENT_SCOPE, INVALID_TOKEN, NO_CREDENTIALS, OK, Outcome, Policy
 from fake_issuer.scan.cases import Sent
 from fake_issuer.scan.judge import Finding, Reply, Verdict, judge_reply
@@ -130,6 +131,12 @@ def test_any_realm_is_fine_unless_one_is_asked_for() -> None:
 )
 def test_token_breach_names_the_first_rfc_requirement(token: str, breach: str | None) -> None:
     assert token_breach(token, CONTEXT, NOW) == breach
+
+
+def test_only_rsa_keys_can_verify_an_rs256_signature() -> None:
+    ec_first = Context(ISSUER.issuer, ISSUER.audience, 60, (generate_ec_key("scan-test"), *ISSUER.keys))
+    assert token_breach(ISSUER.mint(), ec_first, NOW) is None
+    assert token_breach(ISSUER.mint(), Context(ISSUER.issuer, ISSUER.audience, 60, ()), NOW) == "signature"
 
 
 def test_rfc_refusal_needs_every_token_in_the_request_to_break_one() -> None:

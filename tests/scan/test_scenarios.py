@@ -18,9 +18,10 @@ from typing import Any
 import pytest
 
 from fake_issuer.attacks import CATALOG, Attack, Request, rejected
+from fake_issuer.matrix.matrix import Matrix
 from fake_issuer.policy.oracle import PRIVATE
 from fake_issuer.scan import Options, Scanner, Targets, scanner
-from fake_issuer.scan.cases import Sent, attack_cases
+from fake_issuer.scan.cases import MatrixSource, Sent, attack_cases, matrix_cases
 from fake_issuer.scan.runner import Client, bare_gets, run_cases
 from fake_issuer.scan.scenarios import Scenarios
 from fake_issuer.scan.target import Launched, TargetError, answers, fill, free_port
@@ -56,6 +57,27 @@ def refuser(scan: Scanner) -> Iterator[str]:
     yield f"http://127.0.0.1:{server.server_address[1]}/api/private"
     server.shutdown()
     server.server_close()
+
+
+@pytest.fixture
+def hangup() -> Iterator[str]:
+    """A URL whose server reads the request and closes the connection without a word."""
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(8)
+
+    def serve() -> None:
+        while True:
+            try:
+                connection, _ = listener.accept()
+            except OSError:
+                return
+            connection.recv(65536)
+            connection.close()
+
+    threading.Thread(target=serve, daemon=True).start()
+    yield f"http://127.0.0.1:{listener.getsockname()[1]}/"
+    listener.close()
 
 
 @pytest.fixture
@@ -110,6 +132,17 @@ def test_no_answer_and_no_server_come_back_as_replies(silent: str) -> None:
     assert refused.status is None and "timed out" not in str(refused.error)
     assert [reply.status for reply in bare_gets(client, "http://127.0.0.1:1/", 2, workers=1)] == [None, None]
     assert not answers(silent, timeout=0.3)
+
+
+def test_a_connection_closed_unanswered_is_a_transport_error(hangup: str) -> None:
+    closed = Client(pool=1, timeout=5).get(hangup)
+    assert closed.status is None and closed.error is not None and closed.error.startswith("ProtocolError")
+    assert closed.describe().startswith("no answer: ProtocolError")
+
+
+def test_the_whole_matrix_is_sent_without_a_sample(scan: Scanner) -> None:
+    source = MatrixSource(scan.policy, scan.ring)
+    assert len(matrix_cases(source, (PRIVATE,))) == len(Matrix(scan.policy, scan.ring).combinations)
 
 
 def test_progress_sees_every_result(scan: Scanner, refuser: str) -> None:
