@@ -208,3 +208,9 @@ def test_launch_errors_are_target_errors(tmp_path: Any) -> None:
 
 def test_sent_defaults_carry_no_query_headers_or_tokens() -> None:
     assert Sent("/x", None) == Sent("/x", None, {}, {}, ())
+
+
+def test_the_plugin_fixture_is_a_running_scanner(fake_issuer_scanner: Scanner) -> None:
+    settings = fake_issuer_scanner.settings
+    assert settings["audience"] == "https://apiexample.test/api"
+    assert answers(settings["jwks_url"]) and settings["issuer"].startswith("http://127.0.0.1:")
