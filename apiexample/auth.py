@@ -54,6 +54,7 @@ def key_source_for(config: Auth0Config) -> KeySource:
         max_stale=config.jwks_max_stale,
         min_refetch_interval=config.jwks_min_refetch_interval,
         refetch_burst=config.jwks_refetch_burst,
+        max_waiters=config.jwks_max_waiters,
     )
 
 

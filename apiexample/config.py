@@ -43,6 +43,7 @@ class Auth0Config:
     jwks_max_stale: float = 3600.0
     jwks_min_refetch_interval: float = 10.0
     jwks_refetch_burst: int = 3
+    jwks_max_waiters: int = 2
 
     @property
     def is_dev_issuer(self) -> bool:
@@ -78,6 +79,7 @@ JWKS_SETTINGS: dict[str, tuple[str, float, float, bool]] = {
     "AUTH0_JWKS_MAX_STALE": ("jwks_max_stale", 0.0, 7 * 86400.0, False),
     "AUTH0_JWKS_MIN_REFETCH_INTERVAL": ("jwks_min_refetch_interval", 1.0, 3600.0, False),
     "AUTH0_JWKS_REFETCH_BURST": ("jwks_refetch_burst", 0, 100, True),
+    "AUTH0_JWKS_MAX_WAITERS": ("jwks_max_waiters", 0, 100, True),
 }
 
 

@@ -69,13 +69,13 @@ class MalformedToken(InvalidToken):
 
 
 class DisallowedHeader(InvalidToken):
-    """Rule 3: ``alg`` not RS256, ``kid`` not a string, bad ``typ``, or a forbidden member."""
+    """Rule 3: ``alg`` not RS256, ``kid`` not a string, bad ``typ``, or a forbidden member (``zip`` too)."""
 
     rule, code = 3, "disallowed_header"
 
 
 class UnknownSigningKey(InvalidToken):
-    """Rule 3: ``kid`` names no key of the issuer's JWKS (keys unusable under rule 4 are not in it)."""
+    """Rule 3: ``kid`` names no key of the JWKS (unusable keys and ambiguous kids, rule 4, are not in it)."""
 
     rule, code = 3, "unknown_kid"
 
@@ -114,7 +114,7 @@ class InvalidTimes(InvalidToken):
 
 
 class InvalidClaimType(InvalidToken):
-    """Rule 10: ``scope`` or ``sub`` present but not a string."""
+    """Rule 10: ``scope``, ``sub`` or ``jti`` present but not a string."""
 
     rule, code = 10, "invalid_claim_type"
 
@@ -136,7 +136,7 @@ class InsufficientScope(OAuth2Error):
 
 
 class SigningKeysUnavailable(OAuth2Error):
-    """The JWKS cannot be had and no usable key is cached: 503 with ``Retry-After``, no challenge."""
+    """The JWKS cannot be had and the token's key is not cached: 503 with ``Retry-After``, no challenge."""
 
     error = "temporarily_unavailable"
     status_code = 503

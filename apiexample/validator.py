@@ -1,10 +1,11 @@
 """``Auth0JWTBearerTokenValidator``: Authlib's ``JWTBearerTokenValidator`` on joserfc keys, RS256 only.
 
-Three steps, each testable alone (DESIGN §5):
+Three steps, each testable alone (the rules of docs/validation-policy.md):
 
 1. ``decode_token`` — compact JWS syntax (RFC 7515 §7.1, canonical base64url per RFC 4648 §3.5),
-   header rules (RFC 8725 §3.1 algorithm allow-list; no key material from the token, RFC 8725 §3.10),
-   key lookup by ``kid`` and the RS256 signature (RFC 7518 §3.3) checked with joserfc.
+   header rules (RFC 8725 §3.1 algorithm allow-list; no key material from the token, RFC 8725 §3.10;
+   no ``zip``, RFC 7516 §4.1.3), key lookup by ``kid`` and the RS256 signature (RFC 7518 §3.3)
+   checked with joserfc (``verify_jws``), then the payload as a JSON object.
 2. ``validate_claims`` — ``iss``, ``aud``, ``exp``, ``nbf``, ``iat`` (RFC 7519 §4.1) and claim types.
 3. ``scope_granted`` — the space-separated ``scope`` claim (RFC 8693 §4.2; RFC 6749 §3.3).
 
@@ -14,12 +15,11 @@ applies the leeway to ``exp``; this subclass raises one ``InvalidToken`` subclas
 
 from __future__ import annotations
 
-import base64
+import binascii
 import functools
 import json
 import logging
 import math
-import re
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -54,10 +54,22 @@ logger = logging.getLogger(__name__)
 
 ALGORITHM = "RS256"
 _RS256 = JWSRegistry.algorithms[ALGORITHM]
-#: RFC 9068 §2.1 ``at+jwt`` and its media-type form, and RFC 7519 §5.1 ``JWT``, compared case-insensitively.
-ALLOWED_TYPES = frozenset({"jwt", "at+jwt", "application/at+jwt"})
-#: Header members that would let the token choose its own key or processing rules (RFC 8725 §3.10).
-FORBIDDEN_HEADER_MEMBERS = ("crit", "jku", "jwk", "x5u", "x5c")
+#: RFC 9068 §2.1 ``at+jwt`` and RFC 7519 §5.1 ``JWT``, each also in its media-type form (RFC 7515
+#: §4.1.9), compared case-insensitively.
+ALLOWED_TYPES = frozenset({"jwt", "application/jwt", "at+jwt", "application/at+jwt"})
+#: Header members that would let the token choose its own key or processing rules (RFC 8725 §3.10),
+#: and ``zip``, registered for JWE only (RFC 7516 §4.1.3): a JWS never says it is compressed.
+FORBIDDEN_HEADER_MEMBERS = ("crit", "jku", "jwk", "x5u", "x5c", "zip")
+
+
+@dataclass(frozen=True)
+class VerifiedJWS:
+    """A compact JWS whose syntax, header and signature passed: its header and raw payload octets."""
+
+    header: dict[str, Any]
+    payload: bytes
+    #: The key that verified the signature.
+    key: RSAKey
 
 
 @dataclass(frozen=True)
@@ -71,20 +83,30 @@ class DecodedToken:
 
 
 _ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"
-_BASE64URL = re.compile(r"[A-Za-z0-9_-]*")
+_SEXTET = {character: value for value, character in enumerate(_ALPHABET)}
+#: RFC 4648 §5's alphabet onto §4's for ``binascii``; ``+``, ``/`` and ``=`` (not base64url) become ``*``,
+#: which strict decoding refuses, as it refuses every other character outside the alphabet.
+_TO_STANDARD = bytes.maketrans(b"-_+/=", b"+/***")
 #: Bits of the last character that carry no data, by segment length modulo 4 (RFC 4648 §4, §5).
 _UNUSED_BITS_MASK = {0: 0, 2: 0b1111, 3: 0b11}
+_PADDING = {0: b"", 2: b"==", 3: b"="}
 
 
 def _b64url_decode(segment: str, name: str) -> bytes:
     # Canonical only (RFC 4648 §3.5): no padding, nothing outside the alphabet, no length of 4n+1,
     # and zero unused bits in the last character; otherwise two different tokens share one signature.
-    mask = _UNUSED_BITS_MASK.get(len(segment) % 4)
-    if mask is None or _BASE64URL.fullmatch(segment) is None:
+    remainder = len(segment) % 4
+    mask = _UNUSED_BITS_MASK.get(remainder)
+    if mask is None or not segment.isascii():
         raise MalformedToken(f"The token's {name} is not base64url without padding.")
-    if mask and _ALPHABET.index(segment[-1]) & mask:
+    standard = segment.encode("ascii").translate(_TO_STANDARD) + _PADDING[remainder]
+    try:
+        data = binascii.a2b_base64(standard, strict_mode=True)
+    except binascii.Error:
+        raise MalformedToken(f"The token's {name} is not base64url without padding.") from None
+    if mask and _SEXTET[segment[-1]] & mask:
         raise MalformedToken(f"The token's {name} is not canonical base64url.")
-    return base64.urlsafe_b64decode(segment + "=" * (-len(segment) % 4))
+    return data
 
 
 def _reject_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
@@ -99,13 +121,14 @@ def _reject_constant(name: str) -> Any:
     raise ValueError(f"{name} is not JSON")  # RFC 8259 §6: NaN and Infinity are not numbers
 
 
+# One decoder for every segment (``json.loads`` with hooks builds a new one per call).
+_JSON = json.JSONDecoder(object_pairs_hook=_reject_duplicates, parse_constant=_reject_constant)
+
+
 def _json_object(raw: bytes, name: str) -> dict[str, Any]:
     try:
-        value = json.loads(
-            raw.decode("utf-8"),
-            object_pairs_hook=_reject_duplicates,
-            parse_constant=_reject_constant,
-        )
+        # A UTF-8 BOM is not JSON whitespace, so the decoder refuses it (RFC 8259 §8.1).
+        value = _JSON.decode(raw.decode("utf-8"))
     except (UnicodeDecodeError, ValueError, RecursionError):
         raise MalformedToken(f"The token's {name} is not UTF-8 JSON without duplicate members.") from None
     if not isinstance(value, dict):
@@ -151,12 +174,12 @@ def parse_header(segment: str) -> tuple[dict[str, Any], str]:
     return _check_header_segment(segment)
 
 
-def decode_token(token: str, keys: KeySource) -> DecodedToken:
-    """Rules 2-5: parse the compact JWS, check its header, find its key and verify its signature."""
-    parts = token.split(".")
-    if len(parts) != 3:
+def verify_jws(token: str, keys: KeySource) -> VerifiedJWS:
+    """Rules 2-5 but the payload's JSON: parse the compact JWS, check its header, verify its signature."""
+    signing_text, _, signature_segment = token.rpartition(".")
+    header_segment, _, payload_segment = signing_text.partition(".")
+    if not signing_text or token.count(".") != 2:
         raise MalformedToken("The token is not a compact JWS of three segments.")
-    header_segment, payload_segment, signature_segment = parts
     header, kid = parse_header(header_segment)
     payload = _b64url_decode(payload_segment, "payload")
     signature = _b64url_decode(signature_segment, "signature")
@@ -164,10 +187,15 @@ def decode_token(token: str, keys: KeySource) -> DecodedToken:
         key = keys.get_key(kid)
     except UnknownKeyId:
         raise UnknownSigningKey("The token's 'kid' names no signing key of the issuer.") from None
-    signing_input = f"{header_segment}.{payload_segment}".encode("ascii")
-    if not _RS256.verify(signing_input, signature, key):
+    if not _RS256.verify(signing_text.encode("ascii"), signature, key):
         raise BadSignature()
-    return DecodedToken(header, _json_object(payload, "payload"), key)
+    return VerifiedJWS(header, payload, key)
+
+
+def decode_token(token: str, keys: KeySource) -> DecodedToken:
+    """Rules 2-5: a verified compact JWS (``verify_jws``) whose payload is a JSON object."""
+    jws = verify_jws(token, keys)
+    return DecodedToken(jws.header, _json_object(jws.payload, "payload"), jws.key)
 
 
 def _is_number(value: object) -> TypeGuard[float]:
@@ -177,13 +205,18 @@ def _is_number(value: object) -> TypeGuard[float]:
     return isinstance(value, float) and math.isfinite(value)
 
 
+#: Float arithmetic's relative error bound for ``(b + c) - a`` (three roundings of at most 2**-53 each,
+#: int-to-float conversions included), with room to spare: beyond it the float gap's sign is exact.
+_ROUNDING_BOUND = 1e-15
+
+
 def _less(a: float, b: float, c: float) -> bool:
     """``a < b + c`` exactly for finite ints and floats (float rounding must not move the boundary)."""
     try:
         gap = (b + c) - a
     except OverflowError:  # an integer beyond float range: exact arithmetic settles it
         return Fraction(a) < Fraction(b) + Fraction(c)
-    if abs(gap) > 1e-6 * (abs(b) + abs(c) + 1.0):
+    if abs(gap) > _ROUNDING_BOUND * (abs(a) + abs(b) + abs(c)):
         return gap > 0
     return Fraction(a) < Fraction(b) + Fraction(c)
 
@@ -219,7 +252,7 @@ def validate_claims(claims: dict[str, Any], config: Auth0Config, now: float) -> 
             raise InvalidTimes("The token's 'iat' claim is not a number.")
         if _less(now, iat, -config.leeway):
             raise InvalidTimes("The token was issued in the future ('iat').")
-    for name in ("scope", "sub"):
+    for name in ("scope", "sub", "jti"):
         if name in claims and not isinstance(claims[name], str):
             raise InvalidClaimType(f"The token's '{name}' claim is not a string.")
 
@@ -234,7 +267,7 @@ def scope_granted(claims: dict[str, Any], scope: str, *, honor_permissions: bool
 
 
 class Auth0JWTBearerTokenValidator(JWTBearerTokenValidator):
-    """Validates Auth0 access tokens under DESIGN §5 for Authlib's ``ResourceProtector``."""
+    """Validates Auth0 access tokens under docs/validation-policy.md for Authlib's ``ResourceProtector``."""
 
     def __init__(
         self,

@@ -3,7 +3,8 @@
 Starts a loopback JWKS for a ``FakeIssuer`` whose issuer is that JWKS server's URL, then gunicorn with
 ``AUTH0_ISSUER``/``AUTH0_AUDIENCE`` pointing at it, and runs ``wrk`` against ``/api/public`` and
 ``/api/private`` (one repeated valid token) in turn. Prints requests/s and p99 latency for both (best
-of interleaved rounds) and their ratio; writes JSON. Needs ``wrk`` (Debian package) and gunicorn.
+of interleaved rounds) and their ratio; writes JSON. Needs ``wrk`` (Debian package) and the gunicorn
+of this interpreter's environment (found beside ``sys.executable``, else on PATH).
 """
 
 from __future__ import annotations
@@ -12,7 +13,6 @@ import argparse
 import json
 import os
 import re
-import shutil
 import socket
 import subprocess
 import sys
@@ -21,6 +21,7 @@ import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
+from bench.table import executable
 from fake_issuer import FakeIssuer
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -67,7 +68,7 @@ def wait_for(url_port: int, timeout: float = 20.0) -> None:
 
 def run_wrk(url: str, seconds: int, connections: int, header: str | None) -> dict[str, float]:
     """Requests/s and p99 latency (ms) of one ``wrk --latency`` run."""
-    command = ["wrk", "-t2", f"-c{connections}", f"-d{seconds}s", "--latency", url]
+    command = [str(executable("wrk")), "-t2", f"-c{connections}", f"-d{seconds}s", "--latency", url]
     if header:
         command[1:1] = ["-H", header]
     out = subprocess.run(command, capture_output=True, text=True, check=True).stdout
@@ -85,17 +86,24 @@ def rps(row: dict[str, float]) -> float:
 
 def main(argv: list[str] | None = None) -> int:
     """Run the real-server benchmark."""
-    parser = argparse.ArgumentParser(prog="python -m bench.server", description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(
+        prog="python -m bench.server",
+        description="The API under gunicorn on loopback, driven by wrk: requests/s and p99 latency of "
+        "/api/public and /api/private (one repeated valid token), best of interleaved rounds.",
+        formatter_class=argparse.ArgumentDefaultsHelpFormatter,
+    )
     parser.add_argument("--seconds", type=int, default=3, help="length of one wrk run")
     parser.add_argument("--rounds", type=int, default=3, help="interleaved runs per endpoint, best kept")
-    parser.add_argument("--connections", type=int, default=16)
-    parser.add_argument("--workers", type=int, default=2)
-    parser.add_argument("--threads", type=int, default=4)
-    parser.add_argument("--json", type=Path, default=Path("reports/bench-server.json"))
+    parser.add_argument("--connections", type=int, default=16, help="wrk connections")
+    parser.add_argument("--workers", type=int, default=2, help="gunicorn workers")
+    parser.add_argument("--threads", type=int, default=4, help="gunicorn threads per worker")
+    parser.add_argument("--json", type=Path, default=Path("reports/bench-server.json"), help="JSON output")
     args = parser.parse_args(argv)
-    for tool in ("wrk", "gunicorn"):
-        if shutil.which(tool) is None:
-            print(f"{tool} is not installed (apt-get install wrk; pip install gunicorn)", file=sys.stderr)
+    tools = {name: executable(name) for name in ("wrk", "gunicorn")}
+    for name, path in tools.items():
+        if path is None:
+            hint = "apt-get install wrk" if name == "wrk" else "pip install -r requirements.txt"
+            print(f"python -m bench.server: {name} not found beside {sys.executable} or on PATH ({hint})")
             return 2
     jwks_port, api_port = free_port(), free_port()
     issuer = FakeIssuer(f"http://127.0.0.1:{jwks_port}/", audience=AUDIENCE)
@@ -109,7 +117,7 @@ def main(argv: list[str] | None = None) -> int:
         "DJANGO_ALLOWED_HOSTS": "127.0.0.1",
     }
     gunicorn = subprocess.Popen(
-        ["gunicorn", "apiexample.wsgi", "-w", str(args.workers), "--threads", str(args.threads),
+        [str(tools["gunicorn"]), "apiexample.wsgi", "-w", str(args.workers), "--threads", str(args.threads),
          "-b", f"127.0.0.1:{api_port}", "--log-level", "warning"],
         cwd=ROOT, env=env, stdout=subprocess.DEVNULL,
     )  # fmt: skip

@@ -21,6 +21,7 @@ from joserfc.jwk import RSAKey
 from apiexample.jwks.fetch import FetchFailed, fetch_jwks, jwks_session
 from apiexample.jwks.keyset import parse_jwks
 from apiexample.jwks.keysource import KeySource, KeysUnavailable, StaticKeySource, UnknownKeyId
+from apiexample.jwks.limiter import RefetchLimiter
 
 __all__ = [
     "JWKSClient",
@@ -40,36 +41,6 @@ ABANDON_GRACE = 1.0
 #: Given-up fetches whose threads still run (a tenant trickling headers for ever); at this many, no
 #: new fetch starts until one of them ends, so a stuck tenant cannot pile up threads and sockets.
 MAX_ABANDONED = 4
-
-
-class RefetchLimiter:
-    """A token bucket for the refetches that unknown ``kid``s trigger (not for scheduled fetches).
-
-    It holds at most ``burst`` tokens and gains one every ``interval`` seconds; a refetch spends one.
-    So in any window of ``w`` seconds there are at most ``burst + w // interval`` refetches, and a
-    flood of forged ``kid``s costs the tenant ``burst`` requests, then one per ``interval``.
-
-    Unlike PyJWT's cooldown, the bucket starts full and neither the first (cold) fetch nor the TTL
-    refreshes spend from it: a key rotated right after start-up is found by the very first token that
-    names it, and the burst leaves room for a genuine rotation after a few forged ``kid``s. Kept as a
-    theoretical arrival time (GCRA) so that whole-second clocks give exact, reproducible answers.
-    """
-
-    def __init__(self, *, interval: float, burst: int) -> None:
-        self.interval = interval
-        self.burst = burst
-        self._next_free = -math.inf  # when the bucket is full again
-
-    def __repr__(self) -> str:
-        return f"<RefetchLimiter burst={self.burst} +1 per {self.interval:g}s>"
-
-    def take(self, now: float) -> bool:
-        """Spend a token if one is left at ``now``; False when the refetch must not happen."""
-        next_free = max(self._next_free, now)
-        if next_free - now > (self.burst - 1) * self.interval:
-            return False
-        self._next_free = next_free + self.interval
-        return True
 
 
 @dataclass(frozen=True)
@@ -110,10 +81,20 @@ class JWKSClient:
       seconds in all, so a slow JWKS never holds a request longer than that. A fetch that overruns
       ``2 * timeout + ABANDON_GRACE`` (a tenant trickling headers) is given up and counted as a
       failure; the next fetch starts without waiting for it, and its late outcome is ignored.
+    - Waiting bound: while usable keys are cached, a ``kid`` they lack may be forged, so at most
+      ``max_waiters`` such requests wait for a fetch at a time (the one that started it included);
+      the others are answered at once from what the client knows. A flood of forged ``kid``s thus
+      holds at most ``max_waiters`` threads, and a rotated key is still found by the next refetch
+      the limiter allows: within ``max(min_refetch_interval, fetch time) + fetch time``.
     - Faults (refused, timeout, non-200, non-JSON, no usable key): the cached keys keep serving up to
       ``max_stale`` seconds past their TTL; without them, ``KeysUnavailable`` (503 with Retry-After).
       The first failure is retried by the next request, then retries back off from
       ``failure_backoff`` to ``max_failure_backoff`` seconds; the first good fetch ends the outage.
+    - A ``kid`` the cached keys lack is ``UnknownKeyId`` (401) while the last fetch read the JWKS
+      fine (even while the limiter holds, or a fetch is in flight beyond the waiting bound), and
+      ``KeysUnavailable`` (503) while it could not, or when the request's wait for its refetch ran
+      out: the client cannot tell then whether the ``kid`` is genuine, and a client told "invalid"
+      would drop a good token.
     """
 
     def __init__(
@@ -128,6 +109,7 @@ class JWKSClient:
         refetch_burst: int = 3,
         failure_backoff: float = 1.0,
         max_failure_backoff: float = 30.0,
+        max_waiters: int = 2,
         clock: Callable[[], float] = time.monotonic,
         spawn: Callable[[Callable[[], None]], None] = _start_thread,
     ) -> None:
@@ -143,6 +125,7 @@ class JWKSClient:
         self.max_stale = max_stale
         self.failure_backoff = failure_backoff
         self.max_failure_backoff = max_failure_backoff
+        self.max_waiters = max_waiters
         self.clock = clock
         self.limiter = RefetchLimiter(interval=min_refetch_interval, burst=refetch_burst)
         self._spawn = spawn
@@ -150,7 +133,8 @@ class JWKSClient:
         self._cache: _Cache | None = None
         self._inflight: _Fetch | None = None
         self._abandoned = 0  # given-up fetches still running
-        self._failures = 0
+        self._failures = 0  # failed fetches in a row: above 0, the JWKS could not be read last time
+        self._waiting = 0  # requests with a kid the usable cached keys lack, waiting for a fetch
         self._retry_at = -math.inf
         self._last_failure = "the signing keys have not been fetched yet"
         self._reported: set[tuple[str, str]] = set()
@@ -174,6 +158,7 @@ class JWKSClient:
         # Twice at most: a request that joined a fetch begun before it arrived (maybe before a
         # rotation) may try once more for its own, if the limiter allows.
         tries = 0
+        unfinished: _Fetch | None = None  # the fetch this request stopped waiting for, if any
         while True:
             tries += 1
             with self._lock:
@@ -186,25 +171,42 @@ class JWKSClient:
                 if fetch is None and self._should_fetch(cache, now):
                     fetch = self._inflight = _Fetch(now)
                     joined = False
-                elif fetch is not None:
+                usable = cache is not None and now < cache.stale_until
+                stale = cache.keys.get(kid) if cache is not None and usable else None
+                # A kid the usable keys lack may be forged: only max_waiters such requests wait.
+                bounded = usable and stale is None and fetch is not None
+                admitted = not bounded or self._waiting < self.max_waiters
+                if bounded and admitted:
+                    self._waiting += 1
+                if joined and admitted and fetch is not None:
                     fetch.waiters += 1
-                stale = cache.keys.get(kid) if cache is not None and now < cache.stale_until else None
-            if overdue is not None:
-                logger.warning(
-                    "JWKS fetch from %s given up after %.0f s without an answer (%d given up still running)",
-                    self.url,
-                    now - overdue.started,
-                    abandoned,
-                )
-            if not joined and fetch is not None:
-                self._start(fetch)
-            if fetch is None or fetch.done.is_set():
-                break
-            if stale is not None:
-                return stale  # refreshing in the background: the cached key serves meanwhile
-            if not fetch.done.wait(max(0.0, deadline - time.monotonic())) or not joined or tries == 2:
-                break
-        return self._answer(kid)
+            try:
+                if overdue is not None:
+                    self._log_given_up(now - overdue.started, abandoned)
+                if not joined and fetch is not None:
+                    self._start(fetch)
+                if fetch is None or fetch.done.is_set() or not admitted:
+                    break
+                if stale is not None:
+                    return stale  # refreshing in the background: the cached key serves meanwhile
+                if not fetch.done.wait(max(0.0, deadline - time.monotonic())):
+                    unfinished = fetch
+                    break
+                if not joined or tries == 2:
+                    break
+            finally:
+                if bounded and admitted:
+                    with self._lock:
+                        self._waiting -= 1
+        return self._answer(kid, unfinished)
+
+    def _log_given_up(self, seconds: float, abandoned: int) -> None:
+        logger.warning(
+            "JWKS fetch from %s given up after %.0f s without an answer (%d given up still running)",
+            self.url,
+            seconds,
+            abandoned,
+        )
 
     def _abandon_overdue(self, now: float) -> _Fetch | None:
         """Give up the fetch in flight if it overran its budget (lock held); the fetch given up."""
@@ -244,16 +246,19 @@ class JWKSClient:
             return 0.0
         return min(self.max_failure_backoff, self.failure_backoff * 2.0 ** min(failures - 2, 30))
 
-    def _answer(self, kid: str) -> RSAKey:
+    def _answer(self, kid: str, unfinished: _Fetch | None) -> RSAKey:
+        """The key named ``kid`` now, or why not; ``unfinished``: the fetch the request gave up on."""
         with self._lock:
             now = self.clock()
             cache = self._cache
+            pending = unfinished is not None and self._inflight is unfinished
             if cache is not None and now < cache.stale_until:
                 key = cache.keys.get(kid)
-                if key is None:
-                    raise UnknownKeyId(kid)
-                return key
-            reason = self._last_failure if self._inflight is None else "the JWKS did not answer in time"
+                if key is not None:
+                    return key
+                if self._failures == 0 and not pending:
+                    raise UnknownKeyId(kid)  # the JWKS was read fine and lacks it
+            reason = "the JWKS did not answer in time" if pending else self._last_failure
             retry_after = max(1, math.ceil(self._retry_at - now)) if self._retry_at > now else 1
         raise KeysUnavailable(reason, retry_after=retry_after)
 

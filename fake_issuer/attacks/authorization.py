@@ -56,10 +56,10 @@ for _name, (_reference, _make) in _OTHER_SCHEMES.items():
 _ACCEPTED: dict[str, tuple[str, Callable[[str], str]]] = {
     "lower-case": ("RFC 9110 §11.1", lambda token: f"bearer {token}"),
     "upper-case": ("RFC 9110 §11.1", lambda token: f"BEARER {token}"),
-    "two-spaces": ("RFC 6750 §2.1; DESIGN §5 rule 1", lambda token: f"Bearer  {token}"),
+    "two-spaces": ("RFC 6750 §2.1; RFC 9110 §11.4", lambda token: f"Bearer  {token}"),
     "surrounding-whitespace": ("RFC 9110 §5.5", lambda token: f"  Bearer {token} \t"),
     "trailing-tab": ("RFC 9110 §5.5", lambda token: f"Bearer {token}\t"),
-    "many-spaces": ("RFC 6750 §2.1; DESIGN §5 rule 1", lambda token: "Bearer" + " " * 100_000 + token),
+    "many-spaces": ("RFC 6750 §2.1; RFC 9110 §11.4", lambda token: "Bearer" + " " * 100_000 + token),
 }
 for _name, (_reference, _make) in _ACCEPTED.items():
     attack(

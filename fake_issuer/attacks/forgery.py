@@ -10,6 +10,7 @@ import base64
 import datetime
 import json
 from dataclasses import dataclass
+from typing import Any
 
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
@@ -37,28 +38,32 @@ def attacker_ec_key() -> SigningKey:
 
 
 def weak_key() -> SigningKey:
-    """A 1024-bit RSA key, under DESIGN §5 rule 4's 2048-bit floor (cached per process)."""
+    """A 1024-bit RSA key, under rule 4's 2048-bit floor (cached per process)."""
     return generate_rsa_key("attacks:weak", bits=1024)
+
+
+#: A published member's new value: a string, an array (as a tuple, so keys stay hashable), or None to drop it.
+Member = str | tuple[str, ...] | None
 
 
 @dataclass(frozen=True)
 class RelabelledKey(SigningKey):
-    """A key whose published JWK has members replaced or (``None``) removed, e.g. ``use`` or ``alg``."""
+    """A key whose published JWK has members replaced or (``None``) removed, e.g. ``use`` or ``key_ops``."""
 
-    members: tuple[tuple[str, str | None], ...] = ()
+    members: tuple[tuple[str, Member], ...] = ()
 
-    def public_jwk(self) -> dict[str, str]:
-        """The public JWK with ``members`` applied (RFC 7517 §4.2, §4.4)."""
-        jwk = super().public_jwk()
+    def public_jwk(self) -> dict[str, Any]:
+        """The public JWK with ``members`` applied (RFC 7517 §4.2-§4.4; a tuple becomes an array)."""
+        jwk: dict[str, Any] = super().public_jwk()
         for name, value in self.members:
             if value is None:
                 jwk.pop(name, None)
             else:
-                jwk[name] = value
+                jwk[name] = list(value) if isinstance(value, tuple) else value
         return jwk
 
 
-def relabelled(key: SigningKey, **members: str | None) -> RelabelledKey:
+def relabelled(key: SigningKey, **members: Member) -> RelabelledKey:
     """``key`` published with ``members`` replaced (``None`` removes one)."""
     return RelabelledKey(key.private_key, key.kid, tuple(members.items()))
 

@@ -69,15 +69,29 @@ def _deflated(claims: bytes) -> bytes:
     "zip-deflated-payload",
     "zip DEF and a deflated payload: the API must not inflate",
     "RFC 7516 §4.1.3; CVE-2025-62706",
-    rejected(2),
+    rejected(3),
 )
 def _(issuer: FakeIssuer) -> str:
     return issuer.mint(header={"zip": "DEF"}, payload=_deflated(serialize_json(issuer.claims())))
 
 
-@attack("zip-bomb", "zip DEF and 20 MB of zeros deflated into a small payload", "CVE-2025-62706", rejected(2))
+@attack("zip-bomb", "zip DEF and 20 MB of zeros deflated into a small payload", "CVE-2025-62706", rejected(3))
 def _(issuer: FakeIssuer) -> str:
     return issuer.mint(header={"zip": "DEF"}, payload=_deflated(bytes(20_000_000)))
+
+
+attack(
+    "zip-plain-json",
+    "zip DEF on a genuine token whose payload is plain JSON: a JWS is never compressed",
+    "RFC 7516 §4.1.3; CVE-2024-33664",
+    rejected(3),
+)(_header(zip="DEF"))
+attack(
+    "zip-unknown-value",
+    "zip 'none' on a genuine token: the member itself is refused, whatever its value",
+    "RFC 7516 §4.1.3; CVE-2025-62706",
+    rejected(3),
+)(_header(zip="none"))
 
 
 @attack("jwe-rsa-oaep", "a JWE (five segments) naming the issuer's kid", "RFC 7516 §7.1", rejected(2))
@@ -139,6 +153,8 @@ for _name, _value in {
     "application-at-jwt": "application/at+jwt",
     "upper-case": "AT+JWT",
     "lower-case-jwt": "jwt",
+    "application-jwt": "application/jwt",
+    "application-jwt-mixed-case": "Application/JWT",
 }.items():
     attack(
         f"typ-{_name}",

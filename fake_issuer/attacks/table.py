@@ -45,7 +45,7 @@ def render_markdown(catalog: Sequence[Attack] = CATALOG) -> str:
         "",
         f"Generated from `fake_issuer/attacks/` by `{MARKDOWN_COMMAND}`; do not edit by hand.",
         "Every entry runs against `/api/private` and `/api/private-scoped` in `tests/attacks/`.",
-        "Expected outcomes follow DESIGN §5: `401 invalid_token` carries",
+        "Expected outcomes follow docs/validation-policy.md: `401 invalid_token` carries",
         '`WWW-Authenticate: Bearer realm="apiexample", error="invalid_token", error_description="..."`;',
         'a bare `401` carries `Bearer realm="apiexample"` only; `403 insufficient_scope` carries',
         '`Bearer realm="apiexample", error="insufficient_scope", scope="read:messages"`;',

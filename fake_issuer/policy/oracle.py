@@ -1,6 +1,6 @@
-"""The validation policy of DESIGN §5 as a pure function: (token spec, policy, endpoint, now) -> outcome.
+"""The validation policy of docs/validation-policy.md as a pure function: (spec, policy, endpoint, now).
 
-Written from DESIGN §4-§5 and the RFCs they cite, one small function per rule; it never imports the
+Written from the policy's text and the RFCs it cites, one small function per rule; it never imports the
 API and never calls its validator, so the two can disagree and a test can see it. Times are compared
 exactly (``fractions.Fraction``): a float that lands a hair inside the leeway is inside it.
 """
@@ -10,22 +10,28 @@ from __future__ import annotations
 import functools
 import json
 import math
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from fractions import Fraction
 from typing import Any
 
-from fake_issuer.encoding import b64url_decode
 from fake_issuer.keys import SigningKey
+from fake_issuer.policy.keys import MIN_MODULUS_BITS as MIN_MODULUS_BITS  # re-exported
+from fake_issuer.policy.keys import published_by_kid, usable_key
+from fake_issuer.policy.keys import unusable_key as unusable_key  # re-exported
 from fake_issuer.policy.spec import TokenSpec
 
 PUBLIC, PRIVATE, SCOPED = "/api/public", "/api/private", "/api/private-scoped"
 ENDPOINTS = (PUBLIC, PRIVATE, SCOPED)
 PROTECTED = (PRIVATE, SCOPED)
-#: Header members that bring key material or extensions from the token itself (RFC 8725 §3.10).
-FORBIDDEN_HEADER_MEMBERS = ("crit", "jku", "jwk", "x5u", "x5c")
-TYPES = ("jwt", "at+jwt", "application/at+jwt")
-MIN_MODULUS_BITS = 2048
+#: Header members that bring key material or extensions from the token itself (RFC 8725 §3.10), and
+#: ``zip``, which only a JWE may carry (RFC 7516 §4.1.3): a JWS is never compressed.
+FORBIDDEN_HEADER_MEMBERS = ("crit", "jku", "jwk", "x5u", "x5c", "zip")
+#: ``typ`` values allowed in any case: RFC 7519 §5.1 ``JWT``, RFC 9068 §2.1 ``at+jwt``, and the
+#: ``application/`` media-type form of each (RFC 7515 §4.1.9).
+TYPES = ("jwt", "application/jwt", "at+jwt", "application/at+jwt")
+#: Claims that must be strings when present (RFC 8693 §4.2, RFC 7519 §4.1.2, §4.1.7).
+STRING_CLAIMS = ("scope", "sub", "jti")
 
 Number = int | float | Fraction
 
@@ -49,11 +55,15 @@ INSUFFICIENT_SCOPE = Outcome(403, "insufficient_scope")
 
 @dataclass(frozen=True)
 class Policy:
-    """What the API is configured with: issuer, audience, scope, leeway, algorithms and its JWKS by kid."""
+    """What the API is configured with: issuer, audience, scope, leeway, algorithms and its JWKS by kid.
+
+    ``published`` maps each ``kid`` to every JWK the JWKS lists under it, in order (usually one; a
+    ``kid`` shared by two usable keys is ambiguous under rule 4).
+    """
 
     issuer: str
     audience: str
-    published: Mapping[str, Mapping[str, str]] = field(repr=False)
+    published: Mapping[str, Sequence[Mapping[str, object]]] = field(repr=False)
     required_scope: str = "read:messages"
     leeway: Number = 60
     algorithms: frozenset[str] = frozenset({"RS256"})
@@ -62,12 +72,12 @@ class Policy:
     @classmethod
     def for_keys(cls, issuer: str, audience: str, keys: Iterable[SigningKey], **options: Any) -> Policy:
         """The policy of an API that trusts ``issuer``/``audience`` and whose JWKS publishes ``keys``."""
-        return cls(issuer, audience, {key.kid: key.public_jwk() for key in keys}, **options)
+        return cls(issuer, audience, published_by_kid(key.public_jwk() for key in keys), **options)
 
 
 @dataclass(frozen=True)
 class Judgement:
-    """The first rule of DESIGN §5 the token breaks (None when valid), why, and its claims if decoded."""
+    """The first rule of the policy the token breaks (None when valid), why, and its claims if decoded."""
 
     rule: int | None
     reason: str
@@ -146,24 +156,12 @@ def disallowed_header(header: Mapping[str, object], policy: Policy) -> str | Non
     return None
 
 
-# -- rule 4: the key (RFC 7517 §4.1-§4.4, RFC 7518 §3.3: RSA keys of 2048 bits or more) ----------
+# -- rule 4: the key (fake_issuer.policy.keys) ------------------------------------------------
 
 
-def _modulus_bits(jwk: Mapping[str, str]) -> int:
-    return int.from_bytes(b64url_decode(jwk.get("n", "")), "big").bit_length()
-
-
-def unusable_key(jwk: Mapping[str, str]) -> str | None:
-    """Rule 4: why the published key cannot verify an RS256 token, or None."""
-    if jwk.get("kty") != "RSA":
-        return f"key type {jwk.get('kty')!r} is not RSA"
-    if jwk.get("use", "sig") != "sig":
-        return f"key use {jwk.get('use')!r} is not sig"
-    if jwk.get("alg", "RS256") != "RS256":
-        return f"key alg {jwk.get('alg')!r} is not RS256"
-    if _modulus_bits(jwk) < MIN_MODULUS_BITS:
-        return f"modulus of {_modulus_bits(jwk)} bits is under {MIN_MODULUS_BITS}"
-    return None
+def key_named(kid: str, policy: Policy) -> tuple[Mapping[str, object] | None, str]:
+    """Rule 4: the one usable key ``kid`` names, or None and why (unusable, or shared: ambiguous)."""
+    return usable_key(policy.published[kid])
 
 
 # -- rule 5: the signature (RFC 7515 §5.2 step 8, RFC 7518 §3.3) --------------------------------
@@ -174,7 +172,7 @@ def _public_members(key: SigningKey) -> dict[str, str]:
     return key.public_jwk()
 
 
-def bad_signature(spec: TokenSpec, jwk: Mapping[str, str]) -> str | None:
+def bad_signature(spec: TokenSpec, jwk: Mapping[str, object]) -> str | None:
     """Rule 5: why the RS256 signature does not verify with the published ``jwk``, or None."""
     signing = spec.signing
     if signing.tamper is not None:
@@ -242,8 +240,8 @@ def bad_times(claims: Mapping[str, object], policy: Policy, now: Number) -> str 
 
 
 def bad_claim_types(claims: Mapping[str, object]) -> str | None:
-    """Rule 10: ``scope`` and ``sub``, when present, are strings (RFC 8693 §4.2, RFC 7519 §4.1.2)."""
-    for name in ("scope", "sub"):
+    """Rule 10: ``scope``, ``sub`` and ``jti``, when present, are strings (RFC 8693 §4.2, RFC 7519 §4.1)."""
+    for name in STRING_CLAIMS:
         if name in claims and not isinstance(claims[name], str):
             return f"{name} {claims[name]!r} is not a string"
     return None
@@ -259,7 +257,7 @@ def scope_granted(claims: Mapping[str, object], scope: str) -> bool:
 
 
 def judge(spec: TokenSpec, policy: Policy, now: Number) -> Judgement:
-    """Apply rules 2-10 in order; the first that fails decides (DESIGN §5)."""
+    """Apply rules 2-10 in order; the first that fails decides (docs/validation-policy.md)."""
     reason = malformed(spec)
     if reason is not None:
         return Judgement(2, reason)
@@ -268,9 +266,10 @@ def judge(spec: TokenSpec, policy: Policy, now: Number) -> Judgement:
     reason = disallowed_header(header, policy)
     if reason is not None:
         return Judgement(3, reason)
-    jwk = policy.published[header["kid"]]
+    jwk, why = key_named(header["kid"], policy)
+    if jwk is None:
+        return Judgement(4, why, claims)
     for rule, reason in (
-        (4, unusable_key(jwk)),
         (5, bad_signature(spec, jwk)),
         (6, wrong_issuer(claims, policy)),
         (7, wrong_audience(claims, policy)),
@@ -284,7 +283,7 @@ def judge(spec: TokenSpec, policy: Policy, now: Number) -> Judgement:
 
 
 def outcome(judgement: Judgement, policy: Policy, endpoint: str) -> Outcome:
-    """What ``endpoint`` must answer for a token judged so (DESIGN §3-§5)."""
+    """What ``endpoint`` must answer for a token judged so (docs/validation-policy.md)."""
     if endpoint == PUBLIC:
         return OK
     if judgement.rule is not None:

@@ -140,6 +140,11 @@ def subjects() -> SearchStrategy[object]:
     return st.one_of(texts(), absents(), wrong_types(like="client@clients"))
 
 
+def token_ids() -> SearchStrategy[object]:
+    """``jti`` values (RFC 7519 §4.1.7): strings, missing, wrong types (never ``null`` in valid claims)."""
+    return st.one_of(texts(), absents(), wrong_types(like="a1b2c3"))
+
+
 #: Claims the policy checks; extra claims never use these names, so they cannot change the verdict.
 CHECKED_CLAIMS = frozenset({"iss", "sub", "aud", "exp", "nbf", "iat", "jti", "scope"})
 
@@ -162,6 +167,7 @@ def claim_strategies(*, policy: Policy, now: int) -> dict[str, SearchStrategy[ob
         "nbf": times(now=now, leeway=leeway),
         "iat": times(now=now, leeway=leeway),
         "scope": scopes(scope=policy.required_scope),
+        "jti": token_ids(),
         "azp": json_values(),
     }
 
@@ -230,19 +236,28 @@ def key_ids(*, ring: KeyRing) -> SearchStrategy[object]:
 
 def token_types() -> SearchStrategy[object]:
     """``typ`` values (RFC 7515 §4.1.9, RFC 9068 §2.1): allowed ones in any case, near misses, wrong types."""
-    allowed = ["JWT", "jwt", "at+jwt", "AT+JWT", "application/at+jwt", "Application/AT+JWT"]
-    wrong = ["JWS", "JOSE", "jwt ", "at+JWT+x", "application/jwt", "dpop+jwt", ""]
+    allowed = [
+        "JWT",
+        "jwt",
+        "application/jwt",
+        "at+jwt",
+        "AT+JWT",
+        "application/at+jwt",
+        "Application/AT+JWT",
+    ]
+    wrong = ["JWS", "JOSE", "jwt ", "at+JWT+x", "application/jwt+x", "dpop+jwt", ""]
     return st.one_of(st.sampled_from(allowed), st.sampled_from(wrong), absents(), wrong_types(like="JWT"))
 
 
 def forbidden_members() -> SearchStrategy[dict[str, object]]:
-    """One of ``crit``, ``jku``, ``jwk``, ``x5u``, ``x5c`` (RFC 7515 §4.1.2-§4.1.11): all refused."""
+    """One of ``crit``, ``jku``, ``jwk``, ``x5u``, ``x5c`` (RFC 7515 §4.1.2-§4.1.11), ``zip``: all refused."""
     values: dict[str, list[object]] = {
         "crit": [["exp"], [], "exp"],
         "jku": ["https://attacker.example/jwks.json", ""],
         "jwk": [{"kty": "RSA", "n": "AQAB", "e": "AQAB"}, {}],
         "x5u": ["https://attacker.example/cert.pem"],
         "x5c": [["MIIB"], []],
+        "zip": ["DEF", ""],  # RFC 7516 §4.1.3: for JWE only
     }
     return st.sampled_from([{name: value} for name, options in values.items() for value in options])
 

@@ -1,4 +1,4 @@
-"""One test per rule of DESIGN §5, through the API (each case: a token, and the rule it must break)."""
+"""One test per rule of docs/validation-policy.md, through the API (a token, and the rule it breaks)."""
 
 from __future__ import annotations
 
@@ -9,6 +9,8 @@ import pytest
 from django.test import Client
 
 from fake_issuer import FakeIssuer, Signer, encode_token, generate_ec_key, generate_rsa_key
+from fake_issuer.attacks.forgery import Member, relabelled
+from fake_issuer.attacks.roca_keys import roca_key
 from fake_issuer.encoding import b64url_encode
 from tests.endpoints import PRIVATE, PROTECTED, SCOPED
 
@@ -187,7 +189,17 @@ def test_rule3_kid_must_be_a_string(api: Client, tenant: FakeIssuer, kid: object
 
 
 @pytest.mark.parametrize(
-    "typ", ["JWT", "jwt", "at+jwt", "AT+JWT", "application/at+jwt", "Application/At+JWT"]
+    "typ",
+    [
+        "JWT",
+        "jwt",
+        "application/jwt",
+        "Application/JWT",
+        "at+jwt",
+        "AT+JWT",
+        "application/at+jwt",
+        "Application/At+JWT",
+    ],
 )
 def test_rule3_allowed_typ_values(api: Client, tenant: FakeIssuer, typ: str) -> None:
     assert status_of(api, tenant.mint(header={"typ": typ})) == 200
@@ -197,7 +209,7 @@ def test_rule3_typ_may_be_absent(api: Client, tenant: FakeIssuer) -> None:
     assert status_of(api, tenant.mint(drop_header=["typ"])) == 200
 
 
-@pytest.mark.parametrize("typ", ["JWS", "id_token", "at+jwt ", "", None, 1, ["JWT"]])
+@pytest.mark.parametrize("typ", ["JWS", "id_token", "at+jwt ", "application/jwt+x", "", None, 1, ["JWT"]])
 def test_rule3_other_typ_values_are_rejected(api: Client, tenant: FakeIssuer, typ: object) -> None:
     assert status_of(api, tenant.mint(header={"typ": typ})) == 401
 
@@ -220,6 +232,16 @@ def test_rule3_unknown_kid_is_rejected(api: Client, tenant: FakeIssuer) -> None:
     assert status_of(api, tenant.mint(header={"kid": "no-such-key"})) == 401
 
 
+@pytest.mark.parametrize("value", ["DEF", "none", "", None, {"alg": "DEF"}])
+def test_rule3_zip_is_rejected_even_on_a_plain_json_payload(
+    api: Client, tenant: FakeIssuer, value: object
+) -> None:
+    # RFC 7516 §4.1.3: zip belongs to JWE; a JWS never says it is compressed (CVE-2024-33664's class).
+    response = api.get(PRIVATE, HTTP_AUTHORIZATION=f"Bearer {tenant.mint(header={'zip': value})}")
+    assert response.status_code == 401
+    assert response.json()["error_description"] == "The token's header carries 'zip', which is not accepted."
+
+
 # -- rule 4: usable keys ----------------------------------------------------------------------------
 
 
@@ -228,6 +250,42 @@ def test_rule4_weak_key_in_the_jwks_is_not_used(api: Client, tenant: FakeIssuer)
     tenant.keys.append(weak)
     assert status_of(api, tenant.mint(key=weak)) == 401
     assert status_of(api, tenant.mint()) == 200
+
+
+@pytest.mark.parametrize(
+    ("key_ops", "status"),
+    [
+        (("encrypt",), 401),
+        (("sign",), 401),
+        ((), 401),
+        ("verify", 401),
+        (("verify",), 200),
+        (("sign", "verify"), 200),
+    ],
+)
+def test_rule4_key_ops_must_allow_verify(
+    api: Client, tenant: FakeIssuer, key_ops: Member, status: int
+) -> None:
+    key = relabelled(
+        tenant.new_key(), use=None, alg=None, key_ops=key_ops
+    )  # a tuple is published as an array
+    tenant.keys.append(key)
+    assert status_of(api, tenant.mint(key=key)) == status
+    assert status_of(api, tenant.mint()) == 200
+
+
+def test_rule4_a_roca_fingerprinted_key_is_not_used(api: Client, tenant: FakeIssuer) -> None:
+    tenant.keys.append(roca_key())
+    assert status_of(api, tenant.mint(key=roca_key())) == 401
+    assert status_of(api, tenant.mint()) == 200
+
+
+def test_rule4_a_kid_two_usable_keys_share_names_neither(api: Client, tenant: FakeIssuer) -> None:
+    other = tenant.add_key()
+    twin = tenant.add_key(kid=tenant.signing_key.kid)
+    assert status_of(api, tenant.mint()) == 401
+    assert status_of(api, tenant.mint(key=twin)) == 401
+    assert status_of(api, tenant.mint(key=other)) == 200  # the rest of the set still works
 
 
 def test_rule4_ec_key_in_the_jwks_does_not_break_rsa_keys(api: Client, tenant: FakeIssuer) -> None:
@@ -356,9 +414,9 @@ def test_rule9_times_must_be_numbers(api: Client, tenant: FakeIssuer, claim: str
     assert status_of(api, tenant.mint(claims={claim: value})) == 401
 
 
-@pytest.mark.parametrize("claim", ["scope", "sub"])
+@pytest.mark.parametrize("claim", ["scope", "sub", "jti"])
 @pytest.mark.parametrize("value", [1, ["read:messages"], {"read:messages": True}, None, True])
-def test_rule10_scope_and_sub_must_be_strings(
+def test_rule10_scope_sub_and_jti_must_be_strings(
     api: Client, tenant: FakeIssuer, claim: str, value: object
 ) -> None:
     for path in PROTECTED:
@@ -390,3 +448,7 @@ def test_scope_is_an_exact_space_separated_entry(
 def test_permissions_are_ignored_by_default(api: Client, tenant: FakeIssuer) -> None:
     token = tenant.mint(scope=None, claims={"permissions": ["read:messages"]})
     assert status_of(api, token, SCOPED) == 403
+
+
+def test_rule10_a_string_jti_is_accepted(api: Client, tenant: FakeIssuer) -> None:
+    assert status_of(api, tenant.mint(claims={"jti": "5e1b6f0c"})) == 200

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from fake_issuer import FakeIssuer
+from fake_issuer import FakeIssuer, Signer
 from fake_issuer.attacks import (
     CATALOG,
     CATEGORIES,
@@ -25,6 +25,7 @@ from fake_issuer.attacks import (
 )
 from fake_issuer.attacks.forgery import attacker_ec_key, attacker_key, public_key_forms
 from fake_issuer.attacks.signature import NONE_SPELLINGS
+from fake_issuer.encoding import b64url_decode
 
 DOCS = Path(__file__).resolve().parents[2] / "docs" / "attacks.md"
 REFERENCE = re.compile(r"(RFC \d{4}|CVE-\d{4}-\d{4,}|DESIGN §5|OpenID Connect|UTS #39|api-quickstarts-tests)")
@@ -106,10 +107,24 @@ REQUIRED = {
         "bearer-huge-garbage",
     ],
 }
+#: Issue 10's key-policy list: key_ops, ROCA, a kid shared by two usable keys, zip on a JWS.
+REQUIRED_KEY_POLICY = {
+    "key_ops without verify": ["key-ops-encrypt", "key-ops-sign-only", "key-ops-not-array"],
+    "ROCA-fingerprinted modulus": ["key-roca-published"],
+    "public exponent 1": ["key-exponent-one-forged"],
+    "ambiguous kid": ["kid-shared-first-signs", "kid-shared-last-signs"],
+    "zip on a plain JSON payload": ["zip-plain-json"],
+    "benign neighbours keep working": [
+        "key-ops-verify",
+        "kid-shared-with-unusable-key",
+        "typ-application-jwt",
+    ],
+}
 ISSUE_CVES = [
     *("CVE-2015-9235", "CVE-2016-10555", "CVE-2017-11424", "CVE-2022-29217", "CVE-2024-33663"),
     *("CVE-2024-37568", "CVE-2022-21449", "CVE-2018-0114", "CVE-2026-27962", "CVE-2025-59420"),
     *("CVE-2022-39227", "CVE-2025-61920", "CVE-2025-30144", "CVE-2024-53861", "CVE-2020-26160"),
+    *("CVE-2017-15361", "CVE-2024-33664", "CVE-2025-62706"),
 ]
 
 
@@ -133,6 +148,24 @@ def test_entry_has_a_one_line_description_and_a_reference(entry: Attack) -> None
 @pytest.mark.parametrize(("bullet", "ids"), REQUIRED.items())
 def test_every_bullet_of_the_issue_has_entries(bullet: str, ids: list[str]) -> None:
     assert [name for name in ids if name not in BY_ID] == []
+
+
+@pytest.mark.parametrize(("bullet", "ids"), REQUIRED_KEY_POLICY.items())
+def test_every_key_policy_bullet_has_entries(bullet: str, ids: list[str]) -> None:
+    assert [name for name in ids if name not in BY_ID] == []
+
+
+def test_key_policy_entries_are_rejected_by_rule_4_and_zip_by_rule_3() -> None:
+    for name in [
+        *REQUIRED_KEY_POLICY["key_ops without verify"],
+        "key-roca-published",
+        "kid-shared-first-signs",
+    ]:
+        assert BY_ID[name].expected == rejected(4), name
+    assert BY_ID["zip-plain-json"].expected == rejected(3)
+    assert all(
+        BY_ID[name].expected == accepted() for name in REQUIRED_KEY_POLICY["benign neighbours keep working"]
+    )
 
 
 @pytest.mark.parametrize("cve", ISSUE_CVES)
@@ -194,3 +227,17 @@ def test_markdown_escapes_table_syntax() -> None:
 def test_docs_attacks_md_is_the_generated_table() -> None:
     """If this fails, run: python -m fake_issuer attacks --markdown docs/attacks.md"""
     assert DOCS.read_text(encoding="utf-8") == render_markdown()
+
+
+def test_the_exponent_one_forgery_would_verify_under_its_published_key() -> None:
+    issuer = FakeIssuer()
+    token = BY_ID["key-exponent-one-forged"].request(issuer).token or ""
+    header, payload, signature = token.split(".")
+    published = issuer.keys[-1].public_jwk()
+    n = int.from_bytes(b64url_decode(published["n"]), "big")
+    assert published["e"] == "AQ"
+    # The genuine RS256 signature raised to the real exponent is the PKCS #1 encoding (RFC 8017 §8.2.2);
+    # the forgery is that encoding itself, which is what s**1 mod n gives back under e = 1.
+    genuine = Signer("RS256", key=issuer.keys[-1]).sign(f"{header}.{payload}".encode())
+    encoded = pow(int.from_bytes(genuine, "big"), 65537, n)
+    assert int.from_bytes(b64url_decode(signature), "big") == encoded

@@ -1,7 +1,8 @@
 """The JWKS client seen through the API: 200s on one fetch, rotation, floods, 503 + Retry-After.
 
 DESIGN §4: keys unavailable and none cached is a 503 with ``Retry-After`` and a JSON body, never a
-500 and never a 200; with cached keys the API keeps answering.
+500 and never a 200; with cached keys the API keeps answering. A ``kid`` the cached keys lack while
+the JWKS cannot be read is a 503 too (``docs/validation-policy.md``).
 """
 
 from __future__ import annotations
@@ -109,6 +110,26 @@ def test_a_fault_on_a_warm_cache_still_answers_200(
     clock.advance(3600)
     assert [get(api, token).status_code for _ in range(5)] == [200] * 5
     assert issuer.mock.fetches == 1 + 2  # the failed refresh and its immediate retry, then backing off
+
+
+@pytest.mark.parametrize("fault", FAULTS)
+def test_a_rotated_key_while_the_jwks_is_down_is_a_503_not_a_401(
+    api: Client, issuer: FakeIssuer, clock: FakeClock, fault: Fault
+) -> None:
+    assert get(api, issuer.mint()).status_code == 200
+    issuer.rotate()
+    issuer.mock.fail(fault)
+    responses = [get(api, issuer.mint()) for _ in range(3)]  # a refetch, its retry, then the backoff
+    assert [response.status_code for response in responses] == [503] * 3
+    assert [response["Retry-After"] for response in responses] == ["1", "2", "2"]
+    assert {response.json()["error"] for response in responses} == {"temporarily_unavailable"}
+    assert all("WWW-Authenticate" not in response for response in responses)
+    issuer.mock.heal()
+    clock.advance(2)
+    assert get(api, issuer.mint()).status_code == 200  # the client keeps the token, and it works
+    forged = get(api, issuer.mint(header={"kid": "forged"}))  # the JWKS was read fine: a 401 again
+    assert forged.status_code == 401
+    assert 'error="invalid_token"' in forged["WWW-Authenticate"]
 
 
 def test_the_api_recovers_by_itself_when_the_jwks_heals(

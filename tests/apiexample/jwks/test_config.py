@@ -16,6 +16,7 @@ def test_defaults_are_ten_minutes_one_hour_stale_and_a_burst_of_three() -> None:
     config = load_config(TENANT, debug=False)
     assert (config.jwks_timeout, config.jwks_ttl, config.jwks_max_stale) == (5.0, 600.0, 3600.0)
     assert (config.jwks_min_refetch_interval, config.jwks_refetch_burst) == (10.0, 3)
+    assert config.jwks_max_waiters == 2
 
 
 def test_every_variable_sets_its_field() -> None:
@@ -26,12 +27,14 @@ def test_every_variable_sets_its_field() -> None:
         "AUTH0_JWKS_MAX_STALE": "0",
         "AUTH0_JWKS_MIN_REFETCH_INTERVAL": " 30 ",
         "AUTH0_JWKS_REFETCH_BURST": "5",
+        "AUTH0_JWKS_MAX_WAITERS": "0",
     }
     config = load_config(env, debug=False)
     assert (config.jwks_timeout, config.jwks_ttl, config.jwks_max_stale) == (2.5, 300.0, 0.0)
     assert config.jwks_min_refetch_interval == 30.0
     assert config.jwks_refetch_burst == 5
     assert isinstance(config.jwks_refetch_burst, int)
+    assert config.jwks_max_waiters == 0 and isinstance(config.jwks_max_waiters, int)
 
 
 def test_the_dev_issuer_reads_them_too() -> None:
@@ -55,6 +58,9 @@ def test_an_empty_variable_keeps_the_default() -> None:
         ("AUTH0_JWKS_MIN_REFETCH_INTERVAL", "0"),
         ("AUTH0_JWKS_REFETCH_BURST", "2.5"),
         ("AUTH0_JWKS_REFETCH_BURST", "101"),
+        ("AUTH0_JWKS_MAX_WAITERS", "-1"),
+        ("AUTH0_JWKS_MAX_WAITERS", "1.5"),
+        ("AUTH0_JWKS_MAX_WAITERS", "101"),
     ],
 )
 def test_a_value_out_of_range_is_a_configuration_error_naming_the_variable(name: str, value: str) -> None:
@@ -77,8 +83,10 @@ def test_the_api_builds_its_client_from_the_config() -> None:
         jwks_max_stale=60.0,
         jwks_min_refetch_interval=20.0,
         jwks_refetch_burst=1,
+        jwks_max_waiters=7,
     )
     client = key_source_for(config)
     assert isinstance(client, JWKSClient)
     assert (client.url, client.timeout, client.ttl, client.max_stale) == (config.jwks_url, 2.0, 120.0, 60.0)
     assert (client.limiter.interval, client.limiter.burst) == (20.0, 1)
+    assert client.max_waiters == 7

@@ -52,8 +52,11 @@ def test_a_warm_cache_keeps_serving_its_keys_through_a_fault(fault: Fault) -> No
         clock.advance(600)
         assert client.get_key(kid) is key
         assert issuer.mock.fetches == 2
-        with pytest.raises(UnknownKeyId):  # a kid the stale set lacks is still unknown, not a 503
+        # A kid the stale set lacks, with the JWKS unreadable: nobody can tell it is forged, so 503.
+        with pytest.raises(KeysUnavailable) as caught:
             client.get_key("forged")
+        assert SAFE_REASON.fullmatch(caught.value.reason) and caught.value.retry_after >= 1
+        assert client.get_key(kid) is key
 
 
 def test_stale_keys_serve_no_longer_than_max_stale() -> None:
@@ -118,18 +121,44 @@ def test_a_warm_cache_retries_on_later_requests_and_picks_up_the_healed_set() ->
         assert issuer.mock.fetches == 4
 
 
-def test_an_unknown_kid_refetch_that_fails_keeps_the_fresh_set() -> None:
+def test_an_unknown_kid_whose_refetch_fails_is_a_503_and_the_fresh_set_keeps_serving() -> None:
     clock = FakeClock()
     with FakeIssuer() as issuer:
-        client = client_for(issuer, clock)
+        client = client_for(issuer, clock, failure_backoff=4)
         kid = issuer.signing_key.kid
-        client.get_key(kid)
+        key = client.get_key(kid)
         issuer.mock.fail("garbage")
-        for number in range(3):  # the third finds the client backing off: no fetch
-            with pytest.raises(UnknownKeyId):
+        caught = []
+        for number in range(3):  # a failed refetch, its immediate retry, then the backoff holds
+            with pytest.raises(KeysUnavailable) as error:
                 client.get_key(f"forged-{number}")
+            caught.append(error.value)
         assert issuer.mock.fetches == 3
-        client.get_key(kid)
+        assert [error.reason for error in caught] == ["the JWKS is not a JSON JWK Set"] * 3
+        assert [error.retry_after for error in caught] == [1, 4, 4]
+        assert client.get_key(kid) is key
+        issuer.mock.heal()
+        clock.advance(4)
+        with pytest.raises(UnknownKeyId):  # the JWKS is read fine again: an unknown kid is a 401
+            client.get_key("forged-3")
+        for number in range(4, 10):
+            with pytest.raises(UnknownKeyId):  # the limiter holds with the JWKS healthy: still a 401
+                client.get_key(f"forged-{number}")
+        assert issuer.mock.fetches == 4
+
+
+def test_an_unknown_kid_while_the_limiter_holds_after_a_failure_is_a_503() -> None:
+    clock = FakeClock()
+    with FakeIssuer() as issuer:
+        client = client_for(issuer, clock, refetch_burst=1, failure_backoff=1)
+        client.get_key(issuer.signing_key.kid)
+        issuer.mock.fail("status")
+        with pytest.raises(KeysUnavailable):
+            client.get_key("forged-0")  # spends the only refetch token, and fails
+        clock.advance(5)  # past the backoff, but the limiter has no token yet
+        with pytest.raises(KeysUnavailable, match="HTTP 500"):
+            client.get_key("forged-1")
+        assert issuer.mock.fetches == 2
 
 
 def test_fetches_log_one_info_line_and_failures_a_warning(caplog: pytest.LogCaptureFixture) -> None:

@@ -1,4 +1,4 @@
-"""apiexample.jwks at the foundation level: which JWKS keys are usable (DESIGN §5 rule 4), lazy fetch."""
+"""apiexample.jwks at the foundation level: usable keys (docs/validation-policy.md rule 4), lazy fetch."""
 
 from __future__ import annotations
 
@@ -35,7 +35,7 @@ GOOD = generate_rsa_key("key-source").public_jwk()
         ({"n": "AQAB="}, "modulus of 0 bits"),
         ({"n": "!!!!"}, "modulus of 0 bits"),
         ({"n": "A"}, "modulus of 0 bits"),
-        ({"e": "AQ"}, "no valid public exponent"),
+        ({"e": "AQ"}, "public exponent is not an odd integer"),
     ],
 )
 def test_unusable_keys_and_why(change: dict[str, object], reason: str) -> None:
@@ -50,14 +50,14 @@ def test_usable_keys_may_omit_use_and_alg() -> None:
 
 def test_parse_keeps_usable_keys_and_logs_the_others(caplog: pytest.LogCaptureFixture) -> None:
     ec = generate_ec_key("jwks-ec").public_jwk()
-    bad_exponent = {**GOOD, "kid": "e-is-2", "e": "Ag"}  # passes the shape test, refused on import
+    bad_exponent = {**GOOD, "kid": "e-is-2", "e": "Ag"}  # RFC 8017 §3.1: e is odd
     leaky = {**GOOD, "kid": "leaky", "d": "secret"}
     with caplog.at_level(logging.WARNING, logger="apiexample.jwks.client"):
         keys = parse_jwks({"keys": [ec, GOOD, "junk", bad_exponent, leaky]})
     assert set(keys) == {GOOD["kid"], "leaky"}
     assert not keys["leaky"].is_private  # a leaked private member is not kept
     assert "kty 'EC' is not RSA" in caplog.text
-    assert "'e-is-2' skipped: not importable (ValueError)" in caplog.text
+    assert "'e-is-2' skipped: public exponent is not an odd integer" in caplog.text
     assert "None skipped: not a JSON object" in caplog.text
 
 
@@ -107,7 +107,7 @@ def test_client_keeps_cached_keys_when_a_refetch_fails(fault: str) -> None:
         client.get_key(key.kid)
         issuer.mock.fail(fault)  # type: ignore[arg-type]
         now[0] = 100.0
-        with pytest.raises(UnknownKeyId):
+        with pytest.raises(KeysUnavailable):  # the refetch for it failed: the kid may be genuine
             client.get_key("new-kid")
         assert client.get_key(key.kid)
 

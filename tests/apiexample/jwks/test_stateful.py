@@ -6,7 +6,9 @@ an observer sees (fetch times, what each fetch served), and the invariants are:
 
 - a token is accepted only if its key was in the last set successfully fetched, and that set is
   still usable (no older than TTL + max stale);
-- nothing but 200, 401, 403 or 503 (and 503 only when no usable keys are cached);
+- nothing but 200, 401, 403 or 503; a token whose ``kid`` the usable cached set lacks is a 503 when
+  the last fetch failed (the client cannot tell whether it is genuine) and a 401 when it succeeded;
+  any other 503 only when no usable keys are cached;
 - in any window of W seconds, fetches <= burst + ceil(W / interval) - 1 (unknown-kid refetches)
   + 2 ceil(W / min(ttl, failure_backoff)) (scheduled fetches, spaced by the TTL or the backoff,
   except that a first failure is retried at once);
@@ -73,6 +75,7 @@ class JWKSMachine(RuleBasedStateMachine):
         self.fetch_times: list[float] = []
         self.last_success: tuple[float, frozenset[str]] | None = None
         self.last_failure: float | None = None
+        self.last_fetch_ok: bool | None = None
 
     def key_source_for(self, config: Auth0Config) -> JWKSClient:
         """The machine's client, whatever the settings say."""
@@ -176,21 +179,27 @@ class JWKSMachine(RuleBasedStateMachine):
         now = self.clock.now
         if fetched:
             self.fetch_times.append(now)
-            if self.healthy():
+            self.last_fetch_ok = self.healthy()
+            if self.last_fetch_ok:
                 self.last_success = (now, frozenset(key.kid for key in self.issuer.keys))
             else:
                 self.last_failure = now
+        cached = self.last_success[1] if self.last_success is not None else frozenset()
         usable = self.last_success is not None and now < self.last_success[0] + TTL + MAX_STALE
+        status = response.status_code
         assert response["Content-Type"] == "application/json"
-        assert set(response.json()) >= {"error", "error_description"} or response.status_code == 200
-        if response.status_code == 200:
-            assert usable and self.last_success is not None and kid in self.last_success[1]
-        elif response.status_code == 503:
-            assert not usable, "a 503 although usable keys were cached"
+        assert set(response.json()) >= {"error", "error_description"} or status == 200
+        assert status in (200, 401, 503), f"unexpected status {status}"
+        if status == 200:
+            assert usable and kid in cached
+        if status == 503:
             assert int(response["Retry-After"]) >= 1
-        else:
-            assert response.status_code == 401, f"unexpected status {response.status_code}"
-        return response.status_code
+        if usable and kid not in cached:
+            expected = 401 if self.last_fetch_ok else 503
+            assert status == expected, f"an unknown kid got {status}, last fetch ok: {self.last_fetch_ok}"
+        elif usable:
+            assert status != 503, "a 503 for a cached kid"
+        return status
 
     @invariant()
     def fetches_stay_within_the_limiter_bound(self) -> None:

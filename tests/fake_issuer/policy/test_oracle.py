@@ -1,4 +1,4 @@
-"""The oracle, rule by rule (DESIGN §5), on hand-built specs: each expected value is read off DESIGN."""
+"""The oracle, rule by rule, on hand-built specs: each expected value comes from docs/validation-policy.md."""
 
 from __future__ import annotations
 
@@ -7,7 +7,9 @@ from typing import Any
 
 import pytest
 
-from fake_issuer import DEFAULT_AUDIENCE, DEFAULT_ISSUER
+from fake_issuer import DEFAULT_AUDIENCE, DEFAULT_ISSUER, generate_ec_key, generate_rsa_key
+from fake_issuer.attacks.forgery import relabelled
+from fake_issuer.attacks.roca_keys import roca_key
 from fake_issuer.policy.oracle import (
     INSUFFICIENT_SCOPE,
     INVALID_TOKEN,
@@ -113,13 +115,16 @@ def test_rule_2_spoiled_signature_segments(tamper: str) -> None:
         {**GOOD_HEADER, "typ": None},
         {**GOOD_HEADER, "crit": ["exp"]},
         {**GOOD_HEADER, "x5c": []},
+        {**GOOD_HEADER, "zip": "DEF"},
+        {**GOOD_HEADER, "zip": None},
+        {**GOOD_HEADER, "typ": "application/jwt+x"},
     ],
 )
 def test_rule_3_header(header: dict[str, object]) -> None:
     assert rule(spec(header=header)) == 3
 
 
-@pytest.mark.parametrize("typ", ["jwt", "AT+JWT", "application/at+jwt"])
+@pytest.mark.parametrize("typ", ["jwt", "AT+JWT", "application/at+jwt", "application/jwt", "Application/JWT"])
 def test_rule_3_allowed_types_any_case(typ: str) -> None:
     assert rule(spec(header={**GOOD_HEADER, "typ": typ})) is None
     assert rule(spec(header={"alg": "RS256", "kid": RING.issuer.kid})) is None
@@ -185,6 +190,9 @@ def test_rule_5_signature(signing: Signing) -> None:
         ({"iat": None}, 9),
         ({"scope": ["read:messages"]}, 10),
         ({"sub": 1}, 10),
+        ({"jti": None}, 10),
+        ({"jti": 7}, 10),
+        ({"jti": ["a"]}, 10),
     ],
 )
 def test_rules_6_to_10_claims(claims: dict[str, Any], broken: int) -> None:
@@ -202,6 +210,8 @@ def test_rule_8_exp_is_required() -> None:
         {"exp": NOW - 59.5, "nbf": NOW + 60, "iat": NOW + 60},
         {"exp": 10**400},
         {"exp": NOW - 60 + 1e-6},
+        {"jti": "8f14e45f"},
+        {"jti": ""},
     ],
 )
 def test_valid_edges(claims: dict[str, Any]) -> None:
@@ -238,3 +248,24 @@ def test_missing_scope_is_403_only_on_the_scoped_endpoint() -> None:
     ]
     assert expected(spec(aud="x"), POLICY, PUBLIC, NOW) == OK
     assert expected(spec(aud="x"), POLICY, SCOPED, NOW) == INVALID_TOKEN
+
+
+def test_rule_4_a_kid_two_usable_keys_share_names_neither() -> None:
+    twin = generate_rsa_key("oracle-twin", kid=RING.issuer.kid)
+    shared = Policy.for_keys(DEFAULT_ISSUER, DEFAULT_AUDIENCE, [*RING.published, twin])
+    for signing in (GOOD_SIGNING, Signing("RS256", key=twin)):
+        judgement = judge(spec(signing=signing), shared, NOW)
+        assert (judgement.rule, judgement.reason) == (4, "kid shared by 2 usable keys: ambiguous")
+    beside_ec = generate_ec_key("oracle-twin", kid=RING.issuer.kid)
+    assert (
+        judge(spec(), Policy.for_keys(DEFAULT_ISSUER, DEFAULT_AUDIENCE, [beside_ec, RING.issuer]), NOW).rule
+        is None
+    )
+
+
+def test_rule_4_key_ops_and_roca() -> None:
+    encrypt = relabelled(generate_rsa_key("oracle-enc"), key_ops=("encrypt",), use=None, alg=None)
+    for key in (encrypt, roca_key()):
+        policy = Policy.for_keys(DEFAULT_ISSUER, DEFAULT_AUDIENCE, [RING.issuer, key])
+        header = {**GOOD_HEADER, "kid": key.kid}
+        assert judge(spec(header=header, signing=Signing("RS256", key=key)), policy, NOW).rule == 4

@@ -41,7 +41,7 @@ def test_token_specs_always_encode(spec: TokenSpec) -> None:
 @given(claims=claim_sets(policy=POLICY, now=NOW), changes=header_changes(ring=RING))
 def test_nothing_absent_reaches_a_token(claims: dict[str, object], changes: dict[str, object]) -> None:
     assert ABSENT not in claims.values()
-    assert set(changes) <= {"alg", "kid", "typ", "crit", "jku", "jwk", "x5u", "x5c", "cty", "x-note"}
+    assert set(changes) <= {"alg", "kid", "typ", "crit", "jku", "jwk", "x5u", "x5c", "zip", "cty", "x-note"}
 
 
 @given(value=authorizations(tokens=st.just("TOKEN")))
