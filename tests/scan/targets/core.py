@@ -38,7 +38,7 @@ from fake_issuer.policy.oracle import (
     bearer_token,
     disallowed_header,
     json_object,
-    unusable_key,
+    key_named,
     wrong_audience,
     wrong_issuer,
 )
@@ -85,16 +85,21 @@ def _canonical(segment: str) -> bytes:
 CONTEXT: list[ssl.SSLContext] = []
 
 
-def _fetch(url: str) -> dict[str, dict[str, str]]:
+def _fetch(url: str) -> dict[str, list[dict[str, str]]]:
     context = CONTEXT[0] if CONTEXT else None
     with urllib.request.urlopen(url, timeout=2, context=context) as response:
         document = json.loads(response.read())
-    return {jwk["kid"]: jwk for jwk in document["keys"] if isinstance(jwk, dict) and "kid" in jwk}
+    keys: dict[str, list[dict[str, str]]] = {}
+    for jwk in document["keys"]:
+        if isinstance(jwk, dict) and isinstance(jwk.get("kid"), str):
+            keys.setdefault(jwk["kid"], []).append(jwk)  # every key under a kid: an ambiguous kid is refused
+    return keys
 
 
-def _rsa(jwk: Mapping[str, str]) -> rsa.RSAPublicKey:
+def _rsa(jwk: Mapping[str, object]) -> rsa.RSAPublicKey:
     def number(name: str) -> int:
-        return int.from_bytes(base64.urlsafe_b64decode(jwk[name] + "=" * (-len(jwk[name]) % 4)), "big")
+        text = str(jwk[name])
+        return int.from_bytes(base64.urlsafe_b64decode(text + "=" * (-len(text) % 4)), "big")
 
     return rsa.RSAPublicNumbers(number("e"), number("n")).public_key()
 
@@ -104,13 +109,13 @@ class Keys:
 
     def __init__(self, url: str, ttl: float, faults: Collection[str]) -> None:
         self.url, self.ttl, self.faults = url, ttl, faults
-        self.keys: dict[str, dict[str, str]] = {}
+        self.keys: dict[str, list[dict[str, str]]] = {}
         self.fetched = self.attempted = float("-inf")
         self.lock = threading.Lock()
         if "jwks-at-import" in faults:
             self.keys = _fetch(url)  # raises when the JWKS is down: the process exits
 
-    def get(self, kid: str) -> dict[str, str]:
+    def get(self, kid: str) -> list[dict[str, str]]:
         """The JWK named ``kid``; ``Refused`` when unknown, ``Unavailable`` when none can be had."""
         with self.lock:
             now = time.monotonic()
@@ -159,19 +164,20 @@ class Validator:
         alg = header.get("alg")
         if alg == "none" and "alg-none" in self.faults:
             return self._checked(payload)  # the seeded fault: an unsigned token is taken at its word
-        jwk = self._key(header)
+        candidates = self._key(header)
         if "jku-followed" in self.faults:
             header = {name: value for name, value in header.items() if name != "jku"}
         if alg == "HS256" and "hs256-public-key" in self.faults:
-            secret = _rsa(jwk).public_bytes(
+            secret = _rsa(candidates[0]).public_bytes(
                 serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
             )
             if not hmac.compare_digest(hmac.new(secret, signing_input, hashlib.sha256).digest(), raw[2]):
                 raise Refused(invalid, "the signature does not verify.")
             return self._checked(payload)
-        policy = Policy(self.issuer, self.audience, {str(header.get("kid")): jwk})
-        reason = disallowed_header(header, policy) or unusable_key(jwk)
-        if reason is not None:
+        policy = Policy(self.issuer, self.audience, {str(header.get("kid")): candidates})
+        reason = disallowed_header(header, policy)
+        jwk, why = key_named(str(header.get("kid")), policy)
+        if reason is not None or jwk is None:
             raise Refused(invalid, "the token's header is not allowed.")
         try:
             _rsa(jwk).verify(raw[2], signing_input, padding.PKCS1v15(), hashes.SHA256())
@@ -179,7 +185,7 @@ class Validator:
             raise Refused(invalid, "the signature does not verify.") from None
         return self._checked(payload)
 
-    def _key(self, header: Mapping[str, object]) -> dict[str, str]:
+    def _key(self, header: Mapping[str, object]) -> list[dict[str, str]]:
         jku = header.get("jku")
         if "jku-followed" in self.faults and isinstance(jku, str) and jku.startswith(self.issuer.rstrip("/")):
             try:
