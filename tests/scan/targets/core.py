@@ -176,7 +176,7 @@ class Validator:
             return self._checked(payload)
         policy = Policy(self.issuer, self.audience, {str(header.get("kid")): candidates})
         reason = disallowed_header(header, policy)
-        jwk, why = key_named(str(header.get("kid")), policy)
+        jwk, _why = key_named(str(header.get("kid")), policy)
         if reason is not None or jwk is None:
             raise Refused(invalid, "the token's header is not allowed.")
         try:
