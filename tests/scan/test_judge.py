@@ -109,25 +109,31 @@ def test_any_realm_is_fine_unless_one_is_asked_for() -> None:
     assert judge_reply(sent(ISSUER.mint()), {INVALID_TOKEN}, reply(401, other, ERROR_BODY), STRICT, NOW)
 
 
+BREACHES: list[tuple[str, str | None]] = [
+    ("a.b", "not-compact"),
+    ("!!.!!.!!", "not-json"),
+    ("W10.W10.", "not-json"),
+    (ISSUER.mint(alg="none"), "alg"),
+    (ISSUER.mint(header={"crit": ["exp"]}), "crit"),
+    (FakeIssuer(ISSUER.issuer, keys=[ISSUER.new_key()]).mint(), "signature"),
+    (ISSUER.mint(claims={"iss": "http://127.0.0.1:2/"}), "iss"),
+    (ISSUER.mint(claims={"aud": "other"}), "aud"),
+    (ISSUER.mint(drop=["exp"]), "exp-missing"),
+    (ISSUER.mint(claims={"exp": "soon"}), "exp-type"),
+    (ISSUER.mint(claims={"exp": NOW - 61}), "expired"),
+    (ISSUER.mint(claims={"nbf": NOW + 3600}), "nbf"),
+    (ISSUER.mint(claims={"nbf": "later"}), "nbf"),
+    (ISSUER.mint(claims={"nbf": NOW, "aud": ISSUER.audience}), None),
+    (ISSUER.mint(header={"typ": "odd"}, claims={"scope": 5}), None),
+]
+
+
 @pytest.mark.parametrize(
     ("token", "breach"),
-    [
-        ("a.b", "not-compact"),
-        ("!!.!!.!!", "not-json"),
-        ("W10.W10.", "not-json"),
-        (ISSUER.mint(alg="none"), "alg"),
-        (ISSUER.mint(header={"crit": ["exp"]}), "crit"),
-        (FakeIssuer(ISSUER.issuer, keys=[ISSUER.new_key()]).mint(), "signature"),
-        (ISSUER.mint(claims={"iss": "http://127.0.0.1:2/"}), "iss"),
-        (ISSUER.mint(claims={"aud": "other"}), "aud"),
-        (ISSUER.mint(drop=["exp"]), "exp-missing"),
-        (ISSUER.mint(claims={"exp": "soon"}), "exp-type"),
-        (ISSUER.mint(claims={"exp": NOW - 61}), "expired"),
-        (ISSUER.mint(claims={"nbf": NOW + 3600}), "nbf"),
-        (ISSUER.mint(claims={"nbf": "later"}), "nbf"),
-        (ISSUER.mint(claims={"nbf": NOW, "aud": ISSUER.audience}), None),
-        (ISSUER.mint(header={"typ": "odd"}, claims={"scope": 5}), None),
-    ],
+    BREACHES,
+    ids=[
+        f"{breach}-{index}" for index, (_, breach) in enumerate(BREACHES)
+    ],  # tokens vary: xdist needs stable ids
 )
 def test_token_breach_names_the_first_rfc_requirement(token: str, breach: str | None) -> None:
     assert token_breach(token, CONTEXT, NOW) == breach
