@@ -10,7 +10,7 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 from urllib.parse import urlsplit
 
 from django.core.exceptions import ImproperlyConfigured
@@ -23,6 +23,9 @@ DEV_AUDIENCE = "https://apiexample.localhost/api"
 #: A host name, IPv4 or bracketed IPv6 address, with an optional port: nothing that would move the
 #: JWKS URL elsewhere (no user info, path, query or fragment).
 _HOST = re.compile(r"(?:[A-Za-z0-9](?:[A-Za-z0-9.-]*[A-Za-z0-9])?|\[[0-9A-Fa-f:.]+\])(?::[0-9]{1,5})?")
+#: ``AUTH0_DPOP``: refuse the DPoP scheme, accept it beside Bearer (Auth0's SDKs' default), or demand it.
+DPoPMode = Literal["disabled", "allowed", "required"]
+DPOP_MODES: tuple[DPoPMode, ...] = ("disabled", "allowed", "required")
 _TRUE = {"1", "true", "yes", "on"}
 _FALSE = {"0", "false", "no", "off", ""}
 
@@ -44,6 +47,14 @@ class Auth0Config:
     jwks_min_refetch_interval: float = 10.0
     jwks_refetch_burst: int = 3
     jwks_max_waiters: int = 2
+    #: DPoP (RFC 9449), see DPOP_SETTINGS; ``public_origin`` is how ``htu`` is known behind a proxy.
+    dpop: DPoPMode = "allowed"
+    dpop_iat_offset: float = 300.0
+    dpop_leeway: float = 30.0
+    dpop_nonce: bool = False
+    public_origin: str | None = None
+    #: Auth0 Organizations: when set, a token's ``org_id`` must equal it (docs/validation-policy.md rule 11).
+    organization: str | None = None
 
     @property
     def is_dev_issuer(self) -> bool:
@@ -105,6 +116,55 @@ def jwks_policy_from(env: Mapping[str, str]) -> dict[str, Any]:
     return policy
 
 
+#: ``AUTH0_DPOP_*`` number variables -> (Auth0Config field, lowest, highest).
+DPOP_SETTINGS: dict[str, tuple[str, float, float]] = {
+    "AUTH0_DPOP_IAT_OFFSET": ("dpop_iat_offset", 1.0, 3600.0),
+    "AUTH0_DPOP_LEEWAY": ("dpop_leeway", 0.0, 600.0),
+}
+
+
+def public_origin_from(value: str) -> str:
+    """``AUTH0_PUBLIC_ORIGIN``: ``scheme://host[:port]`` with scheme and host lowercased (RFC 3986 §6.2.2)."""
+    parts = urlsplit(value)
+    if (
+        parts.scheme.lower() not in ("https", "http")
+        or not _HOST.fullmatch(parts.netloc)
+        or parts.path not in ("", "/")
+        or parts.query
+        or parts.fragment
+        or value.endswith(("?", "#"))
+    ):
+        raise ImproperlyConfigured(
+            f"AUTH0_PUBLIC_ORIGIN={value!r} must be scheme://host[:port] (http or https), without path, "
+            "query or fragment"
+        )
+    return f"{parts.scheme.lower()}://{parts.netloc.lower()}"
+
+
+def dpop_policy_from(env: Mapping[str, str]) -> dict[str, Any]:
+    """The ``Auth0Config`` DPoP and Organization fields set by the environment (unset ones keep defaults)."""
+    policy: dict[str, Any] = {}
+    mode = env.get("AUTH0_DPOP", "").strip().lower()
+    if mode:
+        if mode not in DPOP_MODES:
+            raise ImproperlyConfigured(
+                f"AUTH0_DPOP={env['AUTH0_DPOP']!r} must be one of {', '.join(DPOP_MODES)}"
+            )
+        policy["dpop"] = mode
+    for name, (field_name, low, high) in DPOP_SETTINGS.items():
+        if env.get(name, "").strip():
+            policy[field_name] = parse_bounded(name, env[name].strip(), low, high)
+    if env.get("AUTH0_DPOP_NONCE", "").strip():
+        policy["dpop_nonce"] = parse_bool("AUTH0_DPOP_NONCE", env["AUTH0_DPOP_NONCE"])
+    origin = env.get("AUTH0_PUBLIC_ORIGIN", "").strip()
+    if origin:
+        policy["public_origin"] = public_origin_from(origin)
+    organization = env.get("AUTH0_ORGANIZATION", "").strip()
+    if organization:
+        policy["organization"] = organization
+    return policy
+
+
 def issuer_from(env: Mapping[str, str]) -> str | None:
     """``AUTH0_ISSUER`` as given, else ``https://{AUTH0_DOMAIN}/``, else None."""
     issuer = env.get("AUTH0_ISSUER", "").strip()
@@ -143,7 +203,7 @@ def load_config(env: Mapping[str, str], *, debug: bool) -> Auth0Config:
     audience = (env.get("AUTH0_AUDIENCE") or env.get("API_IDENTIFIER") or "").strip()
     leeway = parse_leeway(env["AUTH0_LEEWAY"]) if "AUTH0_LEEWAY" in env else 60.0
     permissions = parse_bool("AUTH0_HONOR_PERMISSIONS", env.get("AUTH0_HONOR_PERMISSIONS", ""))
-    jwks_policy = jwks_policy_from(env)
+    jwks_policy = {**jwks_policy_from(env), **dpop_policy_from(env)}
     if issuer is None and not audience:
         if not debug:
             raise ImproperlyConfigured(

@@ -148,3 +148,123 @@ class SigningKeysUnavailable(OAuth2Error):
     def get_headers(self) -> list[tuple[str, str]]:
         """JSON headers plus ``Retry-After`` in seconds (RFC 9110 §10.2.3)."""
         return [*super().get_headers(), ("Retry-After", str(self.retry_after))]
+
+
+class ReplayStoreUnavailable(SigningKeysUnavailable):
+    """The DPoP replay store or nonce store (Django's cache) cannot be reached: 503, fail closed."""
+
+    def __init__(self, retry_after: int = 5) -> None:
+        super().__init__("the DPoP replay store is unavailable", retry_after)
+
+
+class InvalidOrganization(InvalidToken):
+    """Rule 11: ``AUTH0_ORGANIZATION`` is set and ``org_id`` is not a string equal to it."""
+
+    rule, code = 11, "invalid_org_id"
+    description = "The token's 'org_id' claim is not this API's organization."
+
+
+class DPoPBoundToken(InvalidToken):
+    """A token bound to a DPoP key (``cnf.jkt``, RFC 9449 §6.1) presented as a Bearer token."""
+
+    code = "dpop_bound_bearer"
+    description = "token is DPoP-bound"
+
+
+# -- DPoP (RFC 9449 §7.1): the DPoP challenge, with Bearer's after it when both schemes are accepted ----
+
+#: Proof algorithms the API accepts, in the order the ``algs`` challenge parameter lists them.
+DPOP_ALGORITHMS = ("ES256", "ES384", "ES512", "PS256", "PS384", "PS512", "RS256", "RS384", "RS512")
+
+
+def dpop_challenge(**params: str) -> str:
+    """A ``DPoP`` challenge (RFC 9449 §7.1): ``realm``, ``algs``, then ``params`` in order."""
+    members = {"realm": REALM, "algs": " ".join(DPOP_ALGORITHMS), **params}
+    return "DPoP " + ", ".join(f'{name}="{value}"' for name, value in members.items())
+
+
+class DPoPError(OAuth2Error):
+    """A refused DPoP-scheme request (RFC 9449 §7.1); ``offer_bearer`` appends the Bearer challenge."""
+
+    error = "invalid_dpop_proof"
+    status_code = 401
+    code = "invalid_dpop_proof"
+    description = "The DPoP proof is invalid."
+
+    def __init__(self, description: str | None = None, *, offer_bearer: bool = False) -> None:
+        super().__init__(description=description or type(self).description)
+        self.offer_bearer = offer_bearer
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}({self.error}, {self.description!r})"
+
+    def challenge_params(self) -> dict[str, str]:
+        """The challenge's parameters after ``realm`` and ``algs``."""
+        return {"error": self.error, "error_description": str(self.description)}
+
+    def get_headers(self) -> list[tuple[str, str]]:
+        """JSON headers plus the DPoP challenge (and ``Bearer realm`` when Bearer is accepted too)."""
+        header = dpop_challenge(**self.challenge_params())
+        if self.offer_bearer:
+            header += ", " + challenge()
+        return [*super().get_headers(), ("WWW-Authenticate", header)]
+
+
+class InvalidDPoPProof(DPoPError):
+    """The ``DPoP`` proof is missing or fails a check of RFC 9449 §4.3: 401 ``invalid_dpop_proof``."""
+
+
+class DPoPTokenRejected(DPoPError):
+    """The access token of a DPoP request fails the policy or is not bound to the proof key: 401."""
+
+    error = code = "invalid_token"
+    description = "The access token is invalid."
+
+
+class DPoPNonceRequired(DPoPError):
+    """The proof lacks a current server nonce (RFC 9449 §9): 401 ``use_dpop_nonce`` plus ``DPoP-Nonce``."""
+
+    error = code = "use_dpop_nonce"
+    description = "The DPoP proof must carry the server's current nonce."
+
+    def __init__(self, nonce: str, description: str | None = None, *, offer_bearer: bool = False) -> None:
+        super().__init__(description, offer_bearer=offer_bearer)
+        self.nonce = nonce
+
+    def get_headers(self) -> list[tuple[str, str]]:
+        """The DPoP challenge plus ``DPoP-Nonce`` with a fresh nonce (RFC 9449 §9)."""
+        return [*super().get_headers(), ("DPoP-Nonce", self.nonce)]
+
+
+class DPoPInvalidRequest(DPoPError):
+    """A malformed DPoP request (several ``DPoP`` headers): 400 ``invalid_request`` (RFC 6750 §3.1)."""
+
+    error = code = "invalid_request"
+    status_code = 400
+    description = "The request carries more than one DPoP header."
+
+
+class DPoPInsufficientScope(DPoPError):
+    """A valid DPoP request without the endpoint's scope: 403 ``insufficient_scope``."""
+
+    error = code = "insufficient_scope"
+    status_code = 403
+
+    def __init__(self, scope: str, *, offer_bearer: bool = False) -> None:
+        super().__init__(f"The access token lacks the scope '{scope}'.", offer_bearer=offer_bearer)
+        self.scope = scope
+
+    def challenge_params(self) -> dict[str, str]:
+        """``error`` and ``scope``, as the Bearer insufficient-scope challenge has them."""
+        return {"error": self.error, "scope": self.scope}
+
+
+class DPoPCredentialsRequired(DPoPError):
+    """``AUTH0_DPOP=required`` and no credentials: 401 with the bare DPoP challenge (RFC 6750 §3.1)."""
+
+    error = code = "missing_authorization"
+    description = "A DPoP-bound access token and a DPoP proof are required."
+
+    def challenge_params(self) -> dict[str, str]:
+        """None: a request without credentials gets no error code."""
+        return {}

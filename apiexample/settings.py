@@ -30,6 +30,14 @@ MIDDLEWARE = [
 ROOT_URLCONF = "apiexample.urls"
 WSGI_APPLICATION = "apiexample.wsgi.application"
 DATABASES: dict[str, dict[str, str]] = {}
+# The DPoP replay store (README "DPoP"): local memory is per process, and forgets the oldest proofs
+# beyond MAX_ENTRIES (Django's default, 300, would be far too few); several workers need Redis.
+CACHES = {
+    "default": {
+        "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+        "OPTIONS": {"MAX_ENTRIES": 100_000},
+    }
+}
 USE_TZ = True
 APPEND_SLASH = False
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"

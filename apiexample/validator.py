@@ -41,6 +41,7 @@ from apiexample.errors import (
     InvalidClaimType,
     InvalidExpiry,
     InvalidIssuer,
+    InvalidOrganization,
     InvalidTimes,
     InvalidToken,
     MalformedToken,
@@ -222,7 +223,7 @@ def _less(a: float, b: float, c: float) -> bool:
 
 
 def validate_claims(claims: dict[str, Any], config: Auth0Config, now: float) -> None:
-    """Rules 6-10 at time ``now``; raises the ``InvalidToken`` subclass of the first rule that fails."""
+    """Rules 6-11 at time ``now``; raises the ``InvalidToken`` subclass of the first rule that fails."""
     iss = claims.get("iss")
     if not isinstance(iss, str) or iss != config.issuer:
         raise InvalidIssuer()
@@ -255,6 +256,10 @@ def validate_claims(claims: dict[str, Any], config: Auth0Config, now: float) -> 
     for name in ("scope", "sub", "jti"):
         if name in claims and not isinstance(claims[name], str):
             raise InvalidClaimType(f"The token's '{name}' claim is not a string.")
+    if config.organization is not None:
+        org_id = claims.get("org_id")
+        if not isinstance(org_id, str) or org_id != config.organization:
+            raise InvalidOrganization()
 
 
 def scope_granted(claims: dict[str, Any], scope: str, *, honor_permissions: bool = False) -> bool:

@@ -3,16 +3,20 @@
 Token shape: RFC 7519 §4.1 registered claims as Auth0 issues them for the client-credentials grant
 (RFC 6749 §4.4); the issuer keeps Auth0's trailing slash. ``mint()`` with no arguments gives a token
 the API accepts on every endpoint; every claim and header member can be replaced, dropped or given any
-JSON type, and any key or algorithm can sign.
+JSON type, and any key or algorithm can sign. Two dialects: Auth0's own (``typ: JWT``, ``azp``, ``gty``)
+and RFC 9068 §2.2 (``typ: at+jwt``, ``client_id``, ``jti``); RFC 9449 §6.1 binds a token to a DPoP key
+(``cnf.jkt``); Auth0 Organizations add ``org_id``/``org_name``.
 """
 
 from __future__ import annotations
 
 import time
+import uuid
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from types import TracebackType
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, Literal
 
+from fake_issuer.dpop import key_thumbprint, mint_dpop_proof
 from fake_issuer.jwks import JWKSDocument, jwks_document
 from fake_issuer.keys import SigningKey, generate_rsa_key
 from fake_issuer.tokens import Signer, encode_token
@@ -24,6 +28,10 @@ DEFAULT_ISSUER = "https://fake-tenant.auth0.test/"
 DEFAULT_AUDIENCE = "https://apiexample.test/api"
 DEFAULT_SCOPE = "read:messages"
 DEFAULT_CLIENT_ID = "fakeClientId0123456789abcdefgh"
+
+#: Access-token dialects: Auth0's default, and the RFC 9068 profile Auth0 offers per API.
+Profile = Literal["auth0", "rfc9068"]
+PROFILES: tuple[Profile, ...] = ("auth0", "rfc9068")
 
 
 def normalized_issuer(issuer: str) -> str:
@@ -113,8 +121,16 @@ class FakeIssuer:
 
     # -- tokens -------------------------------------------------------------------------------------
 
-    def claims(self, *, scope: str | None = DEFAULT_SCOPE, now: float | None = None) -> dict[str, object]:
-        """Auth0's default client-credentials claims at ``now`` (valid for 24 hours)."""
+    def claims(
+        self,
+        *,
+        scope: str | None = DEFAULT_SCOPE,
+        now: float | None = None,
+        profile: Profile = "auth0",
+    ) -> dict[str, object]:
+        """The client-credentials claims at ``now`` (valid for 24 hours) in the ``profile``'s dialect."""
+        if profile not in PROFILES:
+            raise ValueError(f"unknown profile {profile!r}; choose one of {', '.join(PROFILES)}")
         issued_at = int(self.clock() if now is None else now)
         claims: dict[str, object] = {
             "iss": self.issuer,
@@ -122,16 +138,21 @@ class FakeIssuer:
             "aud": [self.audience, self.userinfo_url],
             "iat": issued_at,
             "exp": issued_at + 86400,
-            "azp": self.client_id,
-            "gty": "client-credentials",
         }
+        if profile == "auth0":
+            claims.update(azp=self.client_id, gty="client-credentials")
+        else:
+            claims.update(client_id=self.client_id, jti=uuid.uuid4().hex)
         if scope is not None:
             claims["scope"] = scope
         return claims
 
-    def header(self, *, key: SigningKey | None = None, alg: str = "RS256") -> dict[str, object]:
-        """Auth0's access-token header: ``{"alg", "typ": "JWT", "kid"}``."""
-        return {"alg": alg, "typ": "JWT", "kid": (key or self.signing_key).kid}
+    def header(
+        self, *, key: SigningKey | None = None, alg: str = "RS256", profile: Profile = "auth0"
+    ) -> dict[str, object]:
+        """The access-token header ``{"alg", "typ", "kid"}``: ``typ`` JWT, or at+jwt (RFC 9068 §2.1)."""
+        typ = "at+jwt" if profile == "rfc9068" else "JWT"
+        return {"alg": alg, "typ": typ, "kid": (key or self.signing_key).kid}
 
     def mint(
         self,
@@ -147,6 +168,10 @@ class FakeIssuer:
         payload: bytes | None = None,
         raw_header: bytes | None = None,
         now: float | None = None,
+        profile: Profile = "auth0",
+        dpop_key: SigningKey | None = None,
+        org_id: str | None = None,
+        org_name: str | None = None,
     ) -> str:
         """A signed access token; with no arguments, one the API accepts on every endpoint.
 
@@ -154,10 +179,19 @@ class FakeIssuer:
         ``key`` signs instead of the current key (its ``kid`` goes in the header), ``alg`` is both the
         header's ``alg`` and the algorithm used (override the header's to make it lie), ``secret`` is the
         HMAC secret for ``HS*``, and ``payload``/``raw_header`` sign raw bytes instead of JSON.
+        ``profile`` picks the dialect, ``dpop_key`` binds the token to that proof key (``cnf.jkt``, RFC
+        9449 §6.1), ``org_id``/``org_name`` add Auth0 Organization claims; ``claims`` still wins.
         """
         signer = Signer(alg, key=key or self.signing_key, secret=secret)
-        body = {**self.claims(scope=scope, now=now), **(claims or {})}
-        head = {**self.header(key=key, alg=alg), **(header or {})}
+        body = self.claims(scope=scope, now=now, profile=profile)
+        if org_id is not None:
+            body["org_id"] = org_id
+        if org_name is not None:
+            body["org_name"] = org_name
+        if dpop_key is not None:
+            body["cnf"] = {"jkt": key_thumbprint(dpop_key)}
+        body.update(claims or {})
+        head = {**self.header(key=key, alg=alg, profile=profile), **(header or {})}
         for name in drop:
             body.pop(name, None)
         for name in drop_header:
@@ -167,6 +201,11 @@ class FakeIssuer:
             body if payload is None else payload,
             signer,
         )
+
+    def dpop_proof(self, key: SigningKey, *, htm: str, htu: str, **options: Any) -> str:
+        """``fake_issuer.dpop.mint_dpop_proof`` on this issuer's clock (RFC 9449 §4.2)."""
+        options.setdefault("clock", self.clock)
+        return mint_dpop_proof(key, htm=htm, htu=htu, **options)
 
     # -- in-process JWKS (responses) -----------------------------------------------------------------
 

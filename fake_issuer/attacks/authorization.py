@@ -37,7 +37,6 @@ _OTHER_SCHEMES: dict[str, tuple[str, Callable[[str], str]]] = {
     "basic": ("RFC 7617 §2", lambda token: f"Basic {token}"),
     "token": ("RFC 9110 §11.4", lambda token: f"Token {token}"),
     "jwt": ("RFC 9110 §11.4", lambda token: f"JWT {token}"),
-    "dpop": ("RFC 9449 §7.1", lambda token: f"DPoP {token}"),
     "bearer-colon": ("RFC 9110 §11.4", lambda token: f"Bearer: {token}"),
     "no-space": ("RFC 6750 §2.1", lambda token: f"Bearer{token}"),
     "tab-after-scheme": ("RFC 6750 §2.1", lambda token: f"Bearer\t{token}"),

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 from fake_issuer.issuer import FakeIssuer
+from fake_issuer.policy.contract import BEARER, Scheme
 from fake_issuer.policy.oracle import INSUFFICIENT_SCOPE, INVALID_TOKEN, NO_CREDENTIALS, OK, Outcome
 
 Endpoint = Literal["private", "scoped"]
@@ -26,6 +27,8 @@ class Expected:
     private: Outcome
     scoped: Outcome
     rule: str = ""
+    #: The challenge the answers carry: Bearer's, or DPoP's (RFC 9449 §7.1) for DPoP-scheme requests.
+    scheme: Scheme = BEARER
 
     def on(self, endpoint: Endpoint) -> Outcome:
         """The outcome on ``endpoint``."""
@@ -56,15 +59,28 @@ def scope_denied() -> Expected:
     return Expected(OK, INSUFFICIENT_SCOPE, "scope")
 
 
+#: The ``DPoP`` header values (one per header) a request sends for a method and URL (RFC 9449 §4.1).
+Proofs = Callable[[str, str], tuple[str, ...]]
+
+
 @dataclass(frozen=True)
 class Request:
-    """What an attack sends: the ``Authorization`` value (None: no header), a query, other headers."""
+    """What an attack sends: the ``Authorization`` value (None: no header), a query, other headers.
+
+    ``dpop`` makes the ``DPoP`` headers for the method and URL the request goes to (a proof names
+    them, RFC 9449 §4.2); ``replay`` sends the request once before the judged one (§11.1);
+    ``settings`` names the API settings (``apiexample.config.Auth0Config`` fields, for example
+    ``{"dpop_nonce": True}``) the entry needs; a runner that cannot set them skips the entry.
+    """
 
     authorization: str | None
     query: Mapping[str, str] = field(default_factory=dict)
     headers: Mapping[str, str] = field(default_factory=dict)
     #: The token inside, which no error description may echo (DESIGN §4).
     token: str | None = None
+    dpop: Proofs | None = field(default=None, compare=False)
+    replay: bool = False
+    settings: Mapping[str, object] = field(default_factory=dict)
 
 
 def bearer(token: str) -> Request:

@@ -50,6 +50,10 @@ def render_markdown(catalog: Sequence[Attack] = CATALOG) -> str:
         'a bare `401` carries `Bearer realm="apiexample"` only; `403 insufficient_scope` carries',
         '`Bearer realm="apiexample", error="insufficient_scope", scope="read:messages"`;',
         "`a / b` is the outcome on `/api/private` / `/api/private-scoped`.",
+        "The `dpop` entries (RFC 9449, `AUTH0_DPOP=allowed`) answer DPoP-scheme requests with",
+        '`DPoP realm="apiexample", algs="ES256 ... RS512", error="...", error_description="..."`',
+        'followed by `, Bearer realm="apiexample"`; "DPoP check N" is the proof check of RFC 9449 §4.3',
+        'as docs/validation-policy.md ("DPoP") numbers them.',
         "",
         f"{len(catalog)} entries: " + ", ".join(f"{name} {count}" for name, count in counts.items()) + ".",
     ]

@@ -9,6 +9,7 @@ tokens built around ``now`` are judged at ``now`` (DESIGN §5 rules 8-9 compared
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import logging
 import os
@@ -17,8 +18,10 @@ from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
 from fake_issuer.issuer import FakeIssuer
+from fake_issuer.matrix.dpop import DPoPMatrix
 from fake_issuer.matrix.matrix import Matrix
 from fake_issuer.policy.contract import Answer
+from fake_issuer.policy.dpop import DPoPPolicy, DPoPRequest
 from fake_issuer.policy.oracle import Policy
 
 if TYPE_CHECKING:
@@ -78,6 +81,22 @@ class DjangoAPI:
             realm=REALM,
         )
 
+    @property
+    def dpop_policy(self) -> DPoPPolicy:
+        """The DPoP oracle's settings: the API's configured mode, ``iat`` window and nonce option."""
+        from django.conf import settings
+
+        from apiexample.errors import DPOP_ALGORITHMS
+
+        config = settings.AUTH0
+        return DPoPPolicy(
+            config.dpop,
+            DPOP_ALGORITHMS,
+            iat_offset=config.dpop_iat_offset,
+            leeway=config.dpop_leeway,
+            nonce=config.dpop_nonce,
+        )
+
     def _now(self) -> float:
         return self.now
 
@@ -114,9 +133,55 @@ class DjangoAPI:
             body = None
         return Answer(response.status_code, response.get("WWW-Authenticate"), body)
 
+    def send(self, request: DPoPRequest) -> Answer:
+        """Send ``request``: its ``Authorization``, its ``DPoP`` headers (several joined, RFC 9110 §5.3)."""
+        headers = {} if request.authorization is None else {"HTTP_AUTHORIZATION": request.authorization}
+        if request.proofs:
+            headers["HTTP_DPOP"] = ", ".join(request.dpop_headers())
+        response = self.client.generic(request.method, request.endpoint, **headers)  # type: ignore[arg-type]
+        try:
+            body: object = json.loads(response.content)
+        except ValueError:
+            body = None
+        return Answer(
+            response.status_code, response.get("WWW-Authenticate"), body, response.get("DPoP-Nonce")
+        )
+
+    @contextmanager
+    def dpop_settings(self, dpop: DPoPPolicy) -> Iterator[DjangoAPI]:
+        """The API with ``dpop``'s settings and an empty replay store (RFC 9449 §11.1) for the duration."""
+        from django.conf import settings
+        from django.core.cache import caches
+        from django.test.utils import override_settings
+
+        from apiexample.auth import DPOP_CACHE, require_auth
+
+        config = dataclasses.replace(
+            settings.AUTH0,
+            dpop=dpop.mode,
+            dpop_iat_offset=float(dpop.iat_offset),
+            dpop_leeway=float(dpop.leeway),
+            dpop_nonce=dpop.nonce,
+        )
+        caches[DPOP_CACHE].clear()
+        try:
+            with override_settings(AUTH0=config):
+                yield self._pinned(require_auth)
+        finally:
+            caches[DPOP_CACHE].clear()
+            self._pinned(require_auth)
+
+    def forget_proofs(self) -> None:
+        """Empty the API's replay store and nonces (Django's cache), so no earlier ``jti`` counts."""
+        from django.core.cache import caches
+
+        from apiexample.auth import DPOP_CACHE
+
+        caches[DPOP_CACHE].clear()
+
 
 @contextmanager
-def api_in_process(matrix: Matrix) -> Iterator[DjangoAPI]:
+def api_in_process(matrix: Matrix | DPoPMatrix) -> Iterator[DjangoAPI]:
     """The API in-process trusting the matrix's tenant, Django configured if nothing has yet."""
     # The runner path: the only place the matrix reaches the API (Django in-process).
     configure_django(matrix.policy.issuer, matrix.policy.audience)

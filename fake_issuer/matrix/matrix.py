@@ -1,9 +1,12 @@
-"""The exhaustive claim matrix: every combination of named claim and signature variants (DESIGN §5).
+"""The exhaustive claim matrices: every combination of named claim and signature variants (RFC 7519 §4.1).
 
 Each facet (``iss``, ``aud``, ``exp``, ``nbf``, ``scope``, ``signature``) has a few named values: the
 valid ones and the near misses that broken validators let through (RFC 7519 §4.1, RFC 8725 §2-3). The
-matrix is their full cartesian product, every combination a distinct signed token, put to all three
-endpoints and compared with the oracle. ``shard(i, n)`` splits it for pytest-xdist;
+claim matrix is their full cartesian product, every combination a distinct signed token, put to all
+three endpoints and compared with the oracle. The time matrix (``time_facets``) is a second, smaller
+full product: ``exp`` x ``nbf`` x ``iat`` at their leeway edges (RFC 7519 §4.1.4-§4.1.6) crossed with
+two values of every other facet, so the time rules are covered without multiplying the claim matrix.
+``shard(i, n)`` splits a matrix for pytest-xdist;
 ``python -m fake_issuer matrix --report PATH`` runs it against the API in-process and writes the
 decision table (``fake_issuer.matrix.report``). Only ``fake_issuer.matrix.cli`` touches the API, through
 ``django_api``.
@@ -76,6 +79,43 @@ def facets(policy: Policy, now: int = NOW) -> Facets:
     }
 
 
+def time_facets(policy: Policy, now: int = NOW) -> Facets:
+    """The time matrix's facets: ``exp``, ``nbf`` and ``iat`` at the leeway edges, two values of the rest."""
+    leeway, full = int(policy.leeway), facets(policy, now)
+    # The last instant each rule accepts is ``now`` +/- leeway exactly (rules 8-9 of
+    # docs/validation-policy.md); one second and half a second past it are refused.
+    return {
+        "signature": _pick(full["signature"], "issuer key", "tampered: flip_bit"),
+        "iss": _pick(full["iss"], "exact", "superstring"),
+        "aud": _pick(full["aud"], "in a list", "other API"),
+        "exp": {
+            "valid": now + 3600,
+            "inside leeway": now - leeway + 1,
+            "at the leeway edge": now - leeway,
+            "missing": ABSENT,
+        },
+        "nbf": {
+            "absent": ABSENT,
+            "past": now - 10,
+            "inside leeway": now + leeway,
+            "beyond leeway": now + leeway + 1,
+            "a hair beyond leeway": now + leeway + 0.5,
+        },
+        "iat": {
+            "absent": ABSENT,
+            "past": now - 10,
+            "inside leeway future": now + leeway,
+            "beyond leeway future": now + leeway + 1,
+            "a hair beyond leeway future": now + leeway + 0.5,
+        },
+        "scope": _pick(full["scope"], "exact", "missing"),
+    }
+
+
+def _pick(values: dict[str, object], *names: str) -> dict[str, object]:
+    return {name: values[name] for name in names}
+
+
 @dataclass(frozen=True)
 class Combination:
     """One cell of the matrix: a value name for every facet, in facet order."""
@@ -100,13 +140,22 @@ def shard(items: Sequence[Combination], index: int, count: int) -> list[Combinat
 
 
 class Matrix:
-    """The matrix for one tenant (its key ring and the API's policy) at ``now``."""
+    """The matrix for one tenant (its key ring and the API's policy) at ``now``; ``facets`` by default."""
 
-    def __init__(self, policy: Policy, ring: KeyRing, *, now: int = NOW) -> None:
+    def __init__(
+        self,
+        policy: Policy,
+        ring: KeyRing,
+        *,
+        now: int = NOW,
+        table: Callable[[Policy, int], Facets] = facets,
+        name: str = "claim matrix",
+    ) -> None:
         self.policy = policy
         self.ring = ring
         self.now = now
-        self.table = facets(policy, now)
+        self.name = name
+        self.table = table(policy, now)
         self.variants = signing_variants(ring)
         self.combinations = combinations(self.table)
 
@@ -122,9 +171,9 @@ class Matrix:
                 "iss": picked["iss"],
                 "sub": "matrix@clients",
                 "aud": picked["aud"],
-                "iat": self.now - 10,
+                "iat": picked.get("iat", self.now - 10),
                 "exp": picked["exp"],
-                "nbf": picked["nbf"],
+                "nbf": picked.get("nbf", ABSENT),
                 "scope": picked["scope"],
                 "gty": "client-credentials",
             }
@@ -155,7 +204,7 @@ class Result:
     endpoint: str
     expected: Outcome
     actual: Outcome
-    rule: int | None
+    rule: int | str | None
     breaches: tuple[str, ...]
 
     @property
@@ -165,9 +214,16 @@ class Result:
 
 
 def default_matrix() -> Matrix:
-    """The matrix for the default fake tenant (``DEFAULT_ISSUER``/``DEFAULT_AUDIENCE``)."""
+    """The claim matrix for the default fake tenant (``DEFAULT_ISSUER``/``DEFAULT_AUDIENCE``)."""
     ring = key_ring(DEFAULT_ISSUER)
     return Matrix(Policy.for_keys(DEFAULT_ISSUER, DEFAULT_AUDIENCE, ring.published), ring)
+
+
+def default_time_matrix() -> Matrix:
+    """The time matrix (``time_facets``) for the default fake tenant."""
+    ring = key_ring(DEFAULT_ISSUER)
+    policy = Policy.for_keys(DEFAULT_ISSUER, DEFAULT_AUDIENCE, ring.published)
+    return Matrix(policy, ring, table=time_facets, name="time matrix")
 
 
 def summary(results: Sequence[Result]) -> Mapping[str, int]:

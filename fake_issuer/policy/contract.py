@@ -1,7 +1,10 @@
-"""The error contract of DESIGN §4 (RFC 6750 §3, §3.1): what an answer must look like for an outcome.
+"""The error contract (RFC 6750 §3, §3.1; RFC 9449 §7.1): what an answer must look like for an outcome.
 
 ``Answer`` is what the API said; ``breaches`` lists every way it departs from the outcome the oracle
-expects: status and error code, the ``WWW-Authenticate`` challenge, a JSON body, no 5xx.
+expects: status and error code, the ``WWW-Authenticate`` challenge, a JSON body, no 5xx. The challenge
+is Bearer's (``BEARER``, the default) or, for DPoP-scheme requests, a ``Scheme("DPoP", algs)`` one
+(RFC 9449 §7.1), followed by the bare Bearer challenge when Bearer is allowed too; a ``use_dpop_nonce``
+answer also owes a ``DPoP-Nonce`` header (RFC 9449 §9).
 """
 
 from __future__ import annotations
@@ -24,6 +27,7 @@ class Answer:
     status: int
     challenge: str | None
     body: object
+    dpop_nonce: str | None = None
 
     @property
     def outcome(self) -> Outcome:
@@ -32,37 +36,64 @@ class Answer:
         return Outcome(self.status, match.group(1) if match and self.status != 200 else None)
 
 
-def expected_challenge(outcome: Outcome, policy: Policy) -> str | None:
-    """The ``WWW-Authenticate`` value DESIGN §4 owes (RFC 6750 §3); for ``invalid_token`` its prefix."""
-    realm = f'Bearer realm="{policy.realm}"'
+@dataclass(frozen=True)
+class Scheme:
+    """The challenge owed: Bearer's (RFC 6750 §3) or DPoP's with its ``algs`` (RFC 9449 §7.1), maybe both."""
+
+    name: str = "Bearer"
+    algorithms: tuple[str, ...] = ()
+    with_bearer: bool = False
+
+
+#: The Bearer challenge alone: every answer to a request that is not a DPoP-scheme one.
+BEARER = Scheme()
+
+
+def _parts(policy: Policy, scheme: Scheme) -> tuple[str, str]:
+    if scheme.name == "Bearer":
+        return f'Bearer realm="{policy.realm}"', ""
+    head = f'{scheme.name} realm="{policy.realm}", algs="{" ".join(scheme.algorithms)}"'
+    return head, f', Bearer realm="{policy.realm}"' if scheme.with_bearer else ""
+
+
+def expected_challenge(outcome: Outcome, policy: Policy, scheme: Scheme = BEARER) -> str | None:
+    """The ``WWW-Authenticate`` value owed (RFC 6750 §3); up to its description when it has one."""
+    head, tail = _parts(policy, scheme)
     if outcome.status == 200:
         return None
     if outcome.error is None:
-        return realm
+        return head + tail
     if outcome.error == "insufficient_scope":
-        return f'{realm}, error="insufficient_scope", scope="{policy.required_scope}"'
-    return f'{realm}, error="{outcome.error}", error_description="'
+        return f'{head}, error="insufficient_scope", scope="{policy.required_scope}"{tail}'
+    return f'{head}, error="{outcome.error}", error_description="'
 
 
-def challenge_matches(outcome: Outcome, challenge: str | None, policy: Policy) -> bool:
-    """``challenge`` is the ``WWW-Authenticate`` value DESIGN §4 owes for ``outcome``."""
-    wanted = expected_challenge(outcome, policy)
+def challenge_matches(
+    outcome: Outcome, challenge: str | None, policy: Policy, scheme: Scheme = BEARER
+) -> bool:
+    """``challenge`` is the ``WWW-Authenticate`` value owed for ``outcome`` (RFC 6750 §3, RFC 9449 §7.1)."""
+    wanted = expected_challenge(outcome, policy, scheme)
     if wanted is None or challenge is None:
         return wanted == challenge
-    if outcome.error == "invalid_token":
-        return challenge.startswith(wanted) and _DESCRIPTION.fullmatch(challenge, len(wanted)) is not None
+    if outcome.error not in (None, "insufficient_scope"):
+        tail = _parts(policy, scheme)[1]
+        if not (challenge.startswith(wanted) and challenge.endswith(tail)):
+            return False
+        return _DESCRIPTION.fullmatch(challenge[: len(challenge) - len(tail)], len(wanted)) is not None
     return challenge == wanted
 
 
-def breaches(answer: Answer, wanted: Outcome, policy: Policy) -> list[str]:
-    """Every way ``answer`` departs from ``wanted`` under DESIGN §4; empty when it keeps the contract."""
+def breaches(answer: Answer, wanted: Outcome, policy: Policy, scheme: Scheme = BEARER) -> list[str]:
+    """Every way ``answer`` departs from ``wanted`` (RFC 6750 §3, RFC 9449 §7.1); empty when it keeps it."""
     problems = []
     if answer.status >= 500:
         problems.append(f"server error {answer.status}")
     if answer.outcome != wanted:
         problems.append(f"expected {wanted}, got {answer.outcome}")
-    if not challenge_matches(wanted, answer.challenge, policy):
+    if not challenge_matches(wanted, answer.challenge, policy, scheme):
         problems.append(f"WWW-Authenticate {answer.challenge!r} is not the one owed for {wanted}")
+    if wanted.error == "use_dpop_nonce" and not answer.dpop_nonce:
+        problems.append("use_dpop_nonce without a DPoP-Nonce header")
     body = answer.body
     if answer.status == 200:
         if not (isinstance(body, dict) and isinstance(body.get("message"), str)):

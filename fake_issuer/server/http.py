@@ -250,7 +250,8 @@ class IssuerServer:
                 params, basic = token_request(headers, body)
             except TokenRequestError as error:
                 return Reply.error(error.status, error.error, error.description)
-            return tenant.token(params, basic)
+            dpop = next((value for name, value in headers.items() if name.lower() == "dpop"), None)
+            return tenant.token(params, basic, dpop=dpop)
         if route.startswith("_admin/"):
             if refusal := admin_refusal(headers, body, self._admin_hosts, self._admin_origins):
                 return refusal

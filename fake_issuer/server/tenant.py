@@ -2,8 +2,10 @@
 
 RFC 8414 §3 / OpenID Connect Discovery 1.0 §4 (the metadata document), RFC 7517 §5 (the JWK Set),
 RFC 6749 §4.4 and §5 (the client-credentials grant and its responses, as Auth0 shapes them; see
-``fake_issuer.server.clients`` for the errors). Everything here is plain data in, ``Reply`` out, so the HTTP
-plumbing in ``fake_issuer.server.http`` stays thin and each answer is testable without a socket.
+``fake_issuer.server.clients`` for the errors), RFC 9449 §5 and §8 (a ``DPoP`` proof at the token
+endpoint: a DPoP-bound token, ``token_type: DPoP``, and optionally the ``use_dpop_nonce`` challenge).
+Everything here is plain data in, ``Reply`` out, so the HTTP plumbing in ``fake_issuer.server.http``
+stays thin and each answer is testable without a socket.
 """
 
 from __future__ import annotations
@@ -11,12 +13,14 @@ from __future__ import annotations
 import base64
 import binascii
 import json
+import secrets
 import threading
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
 from typing import Literal, get_args
 from urllib.parse import parse_qs, unquote_plus
 
+from fake_issuer.dpop import NonceMissing, check_dpop_proof
 from fake_issuer.issuer import DEFAULT_SCOPE, FakeIssuer
 from fake_issuer.server.clients import ClientRegistry, Grant, TokenRequestError
 
@@ -62,8 +66,13 @@ class Tenant:
         *,
         token_lifetime: int = 86400,
         slow_seconds: float = 30.0,
+        dpop_nonce: bool = False,
     ) -> None:
         self.issuer = issuer
+        #: When true, ``/oauth/token`` demands ``dpop_nonce_value`` in DPoP proofs (Auth0 does for public
+        #: clients): the first proof without it gets 400 ``use_dpop_nonce`` and a ``DPoP-Nonce`` header.
+        self.dpop_nonce = dpop_nonce
+        self.dpop_nonce_value = secrets.token_urlsafe(16)
         self.clients = clients
         clients.apis.setdefault(issuer.audience, ())
         self.token_lifetime = token_lifetime
@@ -130,31 +139,60 @@ class Tenant:
         """``GET /.well-known/jwks.json``: the keys published now."""
         return self._faulty("jwks", Reply.json(200, self.issuer.jwks()), {"keys": []})
 
-    def token(self, params: Mapping[str, str], basic: tuple[str, str] | None = None) -> Reply:
-        """``POST /oauth/token``: the client-credentials grant, Auth0's success or error body."""
+    def token(
+        self, params: Mapping[str, str], basic: tuple[str, str] | None = None, *, dpop: str | None = None
+    ) -> Reply:
+        """``POST /oauth/token``: the client-credentials grant, Auth0's success or error body.
+
+        With a ``DPoP`` proof (RFC 9449 §5) the token is bound to the proof's key and typed ``DPoP``.
+        """
         try:
             grant = self.clients.authorize(params, basic)
+            jkt = None if dpop is None else self._proof_thumbprint(dpop)
         except TokenRequestError as error:
             return self._faulty("token", Reply.error(error.status, error.error, error.description), {})
+        except NonceMissing as error:
+            reply = Reply.json(
+                400,
+                {"error": "use_dpop_nonce", "error_description": str(error)},
+                {"DPoP-Nonce": self.dpop_nonce_value},
+            )
+            return self._faulty("token", reply, {})
         body: dict[str, object] = {
-            "access_token": self.mint_for(grant),
-            "token_type": "Bearer",
+            "access_token": self.mint_for(grant, jkt=jkt),
+            "token_type": "Bearer" if jkt is None else "DPoP",
             "expires_in": self.token_lifetime,
         }
         if grant.scope is not None:
             body["scope"] = grant.scope
         return self._faulty("token", Reply.json(200, body, _NO_STORE), {})
 
-    def mint_for(self, grant: Grant) -> str:
-        """The access token Auth0 issues for ``grant``: ``sub`` ``{client_id}@clients``, one audience."""
+    def _proof_thumbprint(self, proof: str) -> str:
+        nonce = self.dpop_nonce_value if self.dpop_nonce else None
+        try:
+            return check_dpop_proof(
+                proof, htm="POST", htu=self.issuer.token_url, now=self.issuer.clock(), nonce=nonce
+            )
+        except NonceMissing:
+            raise
+        except ValueError as error:
+            raise TokenRequestError(400, "invalid_dpop_proof", str(error)) from None
+
+    def mint_for(self, grant: Grant, *, jkt: str | None = None) -> str:
+        """The access token Auth0 issues for ``grant``: ``sub`` ``{client_id}@clients``, one audience.
+
+        ``jkt`` binds it to a DPoP key (``cnf.jkt``, RFC 9449 §6.1).
+        """
         now = int(self.issuer.clock())
-        claims = {
+        claims: dict[str, object] = {
             "sub": f"{grant.client_id}@clients",
             "azp": grant.client_id,
             "aud": grant.audience,
             "iat": now,
             "exp": now + self.token_lifetime,
         }
+        if jkt is not None:
+            claims["cnf"] = {"jkt": jkt}
         return self.issuer.mint(scope=grant.scope, claims=claims)
 
     # -- admin calls (loopback only, like the server itself) --------------------------------------------

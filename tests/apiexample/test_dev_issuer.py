@@ -114,6 +114,34 @@ def test_runserver_prints_ready_to_paste_curl_lines(
     for line, path, expected in zip(lines[1:], [PRIVATE, SCOPED, SCOPED], [200, 200, 403], strict=True):
         token = line.split("Bearer ")[1].split("'")[0]
         assert api.get(path, HTTP_AUTHORIZATION=f"Bearer {token}").status_code == expected
+    dpop = [line for line in banner.splitlines() if line.startswith("mapfile")]
+    assert dpop == [
+        "mapfile -t h < <(python manage.py mint_token --dpop http://127.0.0.1:8000/api/private) && "
+        'curl -i http://127.0.0.1:8000/api/private -H "${h[0]}" -H "${h[1]}"    # DPoP'
+    ]
+
+
+def test_mint_token_dpop_prints_a_bound_token_and_a_one_use_proof(dev_config: object) -> None:
+    # RFC 9449 §7.1: the two header lines are a request the API accepts once, and only as DPoP.
+    lines = mint("--dpop", "http://testserver/api/private").splitlines()
+    assert [line.split(": ", 1)[0] for line in lines] == ["Authorization", "DPoP"]
+    headers = dict(line.split(": ", 1) for line in lines)
+    api = Client()
+    assert api.get(PRIVATE, headers=headers).status_code == 200
+    replayed = api.get(PRIVATE, headers=headers)
+    assert replayed.status_code == 401 and replayed.json()["error"] == "invalid_dpop_proof"
+    token = headers["Authorization"].split(" ", 1)[1]
+    assert api.get(PRIVATE, HTTP_AUTHORIZATION=f"Bearer {token}").status_code == 401
+    post = dict(
+        line.split(": ", 1)
+        for line in mint("--dpop", "http://testserver/api/private", "--method", "POST").splitlines()
+    )
+    assert api.get(PRIVATE, headers=post).json()["error"] == "invalid_dpop_proof"
+
+
+def test_mint_token_dpop_needs_an_http_url(dev_config: object) -> None:
+    with pytest.raises(CommandError, match="--dpop takes the request's http"):
+        mint("--dpop", "/api/private")
 
 
 def test_runserver_banner_brackets_ipv6(dev_config: object, monkeypatch: pytest.MonkeyPatch) -> None:

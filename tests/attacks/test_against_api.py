@@ -7,18 +7,21 @@ but the tenant's own JWKS (a ``jku`` or ``x5u`` the token names is never fetched
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import time
 from collections.abc import Iterator
 
 import pytest
 import requests
-from django.test import Client
+from django.conf import settings
+from django.test import Client, override_settings
 
 from fake_issuer import DEFAULT_AUDIENCE, DEFAULT_ISSUER, FakeIssuer
 from fake_issuer.attacks import CATALOG, ENDPOINTS, Attack, Endpoint, Outcome
 from fake_issuer.attacks.forgery import ATTACKER_JWKS_URL, ATTACKER_ORIGIN
-from fake_issuer.policy.contract import challenge_matches
+from fake_issuer.policy.contract import BEARER, Scheme, challenge_matches
+from fake_issuer.policy.dpop import ORIGIN
 from fake_issuer.policy.oracle import Policy
 from tests.endpoints import MESSAGES, PRIVATE, SCOPED
 
@@ -48,9 +51,9 @@ def outbound(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[str]]:
     yield urls
 
 
-def check_challenge(response_challenge: str | None, expected: Outcome) -> None:
+def check_challenge(response_challenge: str | None, expected: Outcome, scheme: Scheme = BEARER) -> None:
     """Assert the ``WWW-Authenticate`` value DESIGN §4 owes ``expected`` (``contract.challenge_matches``)."""
-    assert challenge_matches(expected, response_challenge, CONTRACT), (
+    assert challenge_matches(expected, response_challenge, CONTRACT, scheme), (
         f"{response_challenge!r} is not the challenge owed for {expected}"
     )
 
@@ -76,14 +79,23 @@ def test_attack_gets_the_expected_answer(
     headers = dict(request.headers)
     if request.authorization is not None:
         headers["Authorization"] = request.authorization
-    started = time.perf_counter()
-    response = api.get(PATHS[endpoint], dict(request.query), headers=headers)
-    elapsed = time.perf_counter() - started
+    if request.dpop is not None and request.dpop("GET", ORIGIN + PATHS[endpoint]):
+        # Several DPoP headers reach a WSGI application joined by commas (RFC 9110 §5.3).
+        headers["DPoP"] = ", ".join(request.dpop("GET", ORIGIN + PATHS[endpoint]))
+    config = dataclasses.replace(settings.AUTH0, **request.settings)  # type: ignore[arg-type]
+    with override_settings(AUTH0=config):
+        if request.replay:
+            first = api.get(PATHS[endpoint], dict(request.query), headers=headers)
+            assert first.status_code == 200, first.content[:500]
+        started = time.perf_counter()
+        response = api.get(PATHS[endpoint], dict(request.query), headers=headers)
+        elapsed = time.perf_counter() - started
     expected = entry.expected.on(endpoint)
 
     assert response.status_code < 500, response.content[:500]
     assert response.status_code == expected.status, response.content[:500]
-    check_challenge(response.get("WWW-Authenticate"), expected)
+    check_challenge(response.get("WWW-Authenticate"), expected, entry.expected.scheme)
+    assert expected.error != "use_dpop_nonce" or response.get("DPoP-Nonce")
     assert response["Content-Type"] == "application/json"
     body = response.json()
     if expected.status == 200:

@@ -13,6 +13,7 @@ import pytest
 from apiexample.auth import require_auth
 from fake_issuer import DEFAULT_ISSUER, FakeIssuer
 from fake_issuer.matrix.django_api import DjangoAPI
+from fake_issuer.policy.dpop import DPoPPolicy
 from tests.properties.tenant import NOW, RING
 
 
@@ -28,3 +29,11 @@ def live_api(suite_api: DjangoAPI) -> Iterator[DjangoAPI]:
     with suite_api.serving() as api:
         yield api
     require_auth.reset()
+
+
+@pytest.fixture(scope="module")
+def dpop_api(live_api: DjangoAPI, request: pytest.FixtureRequest) -> Iterator[DjangoAPI]:
+    """``live_api`` with the DPoP settings the test is parametrized with (``indirect``; default ones else)."""
+    dpop: DPoPPolicy = getattr(request, "param", DPoPPolicy())
+    with live_api.dpop_settings(dpop) as api:
+        yield api

@@ -1,4 +1,9 @@
-"""``manage.py mint_token``: print an access token the dev-issuer API accepts."""
+"""``manage.py mint_token``: print an access token the dev-issuer API accepts.
+
+With ``--dpop URL``: a token bound to a fresh ES256 proof key (RFC 9449 §6.1) and a proof for one
+request to URL (§4.2), as the two header lines ``Authorization: DPoP ...`` and ``DPoP: ...``. The proof
+is good once (its ``jti`` is remembered) and for 5 minutes (its ``iat``).
+"""
 
 from __future__ import annotations
 
@@ -11,6 +16,7 @@ from django.core.management.base import BaseCommand, CommandError
 from apiexample.dev_issuer import dev_issuer
 from apiexample.views import REQUIRED_SCOPE
 from fake_issuer.cli import parse_assignment
+from fake_issuer.dpop import generate_dpop_key
 
 
 def parse_claim(text: str) -> tuple[str, object]:
@@ -27,7 +33,7 @@ class Command(BaseCommand):
     help = "Print an access token signed by the offline dev issuer (when no Auth0 tenant is configured)."
 
     def add_arguments(self, parser: ArgumentParser) -> None:
-        """``--scope``, ``--no-scope``, ``--claim name=value`` (repeatable), ``--drop name`` (repeatable)."""
+        """``--scope``, ``--no-scope``, ``--claim``/``--drop`` (repeatable), ``--dpop URL``, ``--method``."""
         parser.add_argument(
             "--scope",
             default=REQUIRED_SCOPE,
@@ -42,6 +48,12 @@ class Command(BaseCommand):
             help="set a claim; VALUE is read as JSON when it parses, else as a string",
         )
         parser.add_argument("--drop", action="append", default=[], metavar="NAME", help="remove a claim")
+        parser.add_argument(
+            "--dpop",
+            metavar="URL",
+            help="print a DPoP-bound token and a proof for one request to URL, as two header lines",
+        )
+        parser.add_argument("--method", default="GET", help="the proof's HTTP method (default: GET)")
 
     def handle(self, *args: Any, **options: Any) -> None:
         """Print the token on standard output."""
@@ -53,4 +65,13 @@ class Command(BaseCommand):
         issuer = dev_issuer(settings.AUTH0)
         claims = dict(parse_claim(text) for text in options["claim"])
         scope = None if options["no_scope"] else options["scope"]
-        self.stdout.write(issuer.mint(scope=scope, claims=claims, drop=options["drop"]))
+        url = options["dpop"]
+        if url is None:
+            self.stdout.write(issuer.mint(scope=scope, claims=claims, drop=options["drop"]))
+            return
+        if not url.startswith(("http://", "https://")):
+            raise CommandError(f"--dpop takes the request's http(s) URL, not {url!r}")
+        key = generate_dpop_key("ES256", label="mint_token")
+        token = issuer.mint(scope=scope, claims=claims, drop=options["drop"], dpop_key=key)
+        proof = issuer.dpop_proof(key, htm=options["method"], htu=url, access_token=token)
+        self.stdout.write(f"Authorization: DPoP {token}\nDPoP: {proof}")

@@ -21,6 +21,15 @@ def curl_lines(base_url: str, *, with_scope: str, without_scope: str) -> list[st
     ]
 
 
+def dpop_line(base_url: str) -> str:
+    """A bash line that mints a DPoP-bound token and a one-use proof, then sends them (RFC 9449 §7.1)."""
+    url = f"{base_url}/api/private"
+    return (
+        f"mapfile -t h < <(python manage.py mint_token --dpop {url}) && "
+        f'curl -i {url} -H "${{h[0]}}" -H "${{h[1]}}"    # DPoP'
+    )
+
+
 class Command(RunserverCommand):
     """Django's ``runserver``, plus the dev issuer's banner."""
 
@@ -31,11 +40,11 @@ class Command(RunserverCommand):
             # addr, port and _raw_ipv6 are set by runserver's handle(); django-stubs does not declare them.
             addr, port = self.addr, self.port  # type: ignore[attr-defined]
             host = f"[{addr}]" if self._raw_ipv6 else addr  # type: ignore[attr-defined]
+            base_url = f"{self.protocol}://{host}:{port}"
             lines = curl_lines(
-                f"{self.protocol}://{host}:{port}",
-                with_scope=issuer.mint(scope=REQUIRED_SCOPE),
-                without_scope=issuer.mint(scope=None),
+                base_url, with_scope=issuer.mint(scope=REQUIRED_SCOPE), without_scope=issuer.mint(scope=None)
             )
+            lines.append(dpop_line(base_url))
             banner = [
                 "",
                 "*** OFFLINE DEV ISSUER: no Auth0 tenant configured; do not use in production. ***",
