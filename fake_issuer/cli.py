@@ -20,7 +20,12 @@ from fake_issuer.issuer import DEFAULT_AUDIENCE, DEFAULT_ISSUER, DEFAULT_SCOPE, 
 from fake_issuer.keyfile import read_key_file
 
 #: Modules that contribute subcommands, each with ``add_command(subparsers)``.
-COMMAND_MODULES: tuple[str, ...] = ("fake_issuer.attacks", "fake_issuer.server.cli", "fake_issuer.matrix.cli")
+COMMAND_MODULES: tuple[str, ...] = (
+    "fake_issuer.attacks",
+    "fake_issuer.server.cli",
+    "fake_issuer.matrix.cli",
+    "fake_issuer.scan.cli",
+)
 
 _FORMATTER = argparse.RawDescriptionHelpFormatter
 

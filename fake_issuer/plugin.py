@@ -7,17 +7,22 @@ tenant's issuer URL and audience come from the ini options ``fake_issuer_url`` a
 
 ``fake_issuer`` serves the JWKS through ``responses`` (reaches ``requests`` only, and intercepts every
 ``requests`` call of the test while active); ``fake_issuer_server`` is a real HTTP server on
-127.0.0.1, for urllib (PyJWT's ``PyJWKClient``), other processes and end-to-end tests.
+127.0.0.1, for urllib (PyJWT's ``PyJWKClient``), other processes and end-to-end tests;
+``fake_issuer_scanner`` judges a running API over HTTP (``fake_issuer.scan``).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
+from typing import TYPE_CHECKING
 
 import pytest
 
 from fake_issuer.issuer import DEFAULT_AUDIENCE, DEFAULT_ISSUER, FakeIssuer
 from fake_issuer.server.http import IssuerServer
+
+if TYPE_CHECKING:
+    from fake_issuer.scan.session import Scanner
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -55,3 +60,11 @@ def fake_issuer_server(pytestconfig: pytest.Config) -> Iterator[IssuerServer]:
 def mint_token(fake_issuer: FakeIssuer) -> Callable[..., str]:
     """``mint_token(**overrides)``: a token from ``fake_issuer``; no arguments gives a valid one."""
     return fake_issuer.mint
+
+
+@pytest.fixture
+def fake_issuer_scanner(pytestconfig: pytest.Config) -> Iterator[Scanner]:
+    """A running ``fake-issuer scan``: configure the API from ``.settings``, then ``.scan(Targets(...))``."""
+    from fake_issuer.scan.session import Options, scanner  # only the tests that scan pay for the import
+
+    yield from scanner(Options(audience=_ini(pytestconfig, "fake_issuer_audience", DEFAULT_AUDIENCE)))
