@@ -13,9 +13,14 @@ from dataclasses import dataclass
 from typing import Literal, Protocol
 
 import requests
-import responses
 
+from fake_issuer.extras import missing_extra
 from fake_issuer.jwks import JWKSDocument
+
+try:
+    import responses
+except ImportError as error:  # the in-process JWKS is the [responses] extra
+    raise ImportError(missing_extra("responses", "the in-process JWKS (fake_issuer.mocking)")) from error
 
 Fault = Literal["status", "garbage", "empty", "refused", "timeout"]
 FAULTS: tuple[Fault, ...] = ("status", "garbage", "empty", "refused", "timeout")
