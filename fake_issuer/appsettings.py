@@ -39,6 +39,9 @@ class Server(Protocol):
     @property
     def ca_path(self) -> Path | None: ...
 
+    @property
+    def url(self) -> str: ...
+
 
 @dataclass(frozen=True)
 class AppSettings(Mapping[str, str | None]):
@@ -76,10 +79,17 @@ class AppSettings(Mapping[str, str | None]):
 
 
 def app_settings(tenant: Tenant | Server) -> AppSettings:
-    """The settings that point an application at ``tenant`` (a ``FakeIssuer`` or an ``IssuerServer``)."""
+    """The settings that point an application at ``tenant`` (a ``FakeIssuer`` or an ``IssuerServer``).
+
+    For a server whose tenant names another issuer than the server's URL (as behind a proxy), the
+    JWKS and token URLs are still the server's.
+    """
     if isinstance(tenant.issuer, str):  # a FakeIssuer: its issuer is the URL itself
-        issuer, ca_path = tenant, None
-    else:  # a server: the tenant it serves, and its CA when it speaks TLS
-        server = tenant
-        issuer, ca_path = server.issuer, (str(server.ca_path) if server.ca_path else None)
-    return AppSettings(issuer.issuer, issuer.audience, issuer.jwks_url, issuer.token_url, ca_path)
+        issuer: Tenant = tenant
+        return AppSettings(issuer.issuer, issuer.audience, issuer.jwks_url, issuer.token_url)
+    server, issuer = tenant, tenant.issuer
+    base = issuer.issuer if issuer.issuer.startswith(server.url) else server.url
+    jwks_url = base + issuer.jwks_url.removeprefix(issuer.issuer)
+    token_url = base + issuer.token_url.removeprefix(issuer.issuer)
+    ca_path = str(server.ca_path) if server.ca_path else None
+    return AppSettings(issuer.issuer, issuer.audience, jwks_url, token_url, ca_path)

@@ -50,7 +50,7 @@ def test_no_token_is_a_bare_challenge() -> None:
     assert get("/api/messages") == (401, 'Bearer realm="messages"')
 
 
-@settings(max_examples=60, deadline=None)
+@settings(max_examples=40, deadline=None)
 @given(token=POLICY.claim_tokens())
 def test_generated_claims_get_the_answer_the_policy_owes(fake_issuer_module: FakeIssuer, token: Token) -> None:
     for endpoint in ("/api/private", "/api/messages"):

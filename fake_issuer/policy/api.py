@@ -72,6 +72,13 @@ class Token(str):
         token.spec, token.now = spec, now
         return token
 
+    def __repr__(self) -> str:
+        header, claims = self.spec.header, self.spec.claims
+        return f"Token(header={header!r}, claims={claims!r}, at={self.now})"
+
+    def _repr_pretty_(self, printer: Any, cycle: bool) -> None:
+        printer.text(repr(self))  # how Hypothesis prints a falsifying example: the claims, not base64
+
     @property
     def authorization(self) -> str:
         """``Bearer <token>``, the ``Authorization`` value (RFC 6750 §2.1)."""
