@@ -101,7 +101,7 @@ class Options:
 
     @classmethod
     def from_config(cls, config: pytest.Config) -> Options:
-        """Read and check the ini options; a bad value is a usage error naming the option."""
+        """Read and check the ini options; a bad value fails the test with one line naming the option."""
 
         def text(name: str) -> str:
             return str(config.getini(name) or "").strip()
@@ -109,7 +109,7 @@ class Options:
         def number(name: str) -> int:
             raw = text(name) or "0"
             if not raw.isdigit():
-                raise pytest.UsageError(f"{name} must be a whole number, not {raw!r}")
+                pytest.fail(f"{name} must be a whole number, not {raw!r}", pytrace=False)
             return int(raw)
 
         tls_text = text("fake_issuer_tls")
@@ -169,7 +169,7 @@ class Options:
         try:
             specs = [parse_client_spec(spec, self.audience) for spec in self.clients]
         except ValueError as error:
-            raise pytest.UsageError(f"fake_issuer_clients: {error}") from None
+            pytest.fail(f"fake_issuer_clients: {error}", pytrace=False)
         default = Client(DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET, {self.audience: tuple(self.scope.split())})
         server = IssuerServer(
             port=port,

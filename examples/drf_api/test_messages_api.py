@@ -52,6 +52,8 @@ def test_no_token_is_a_bare_challenge() -> None:
 
 @settings(max_examples=40, deadline=None)
 @given(token=POLICY.claim_tokens())
-def test_generated_claims_get_the_answer_the_policy_owes(fake_issuer_module: FakeIssuer, token: Token) -> None:
+def test_generated_claims_get_the_answer_the_policy_owes(
+    fake_issuer_module: FakeIssuer, token: Token
+) -> None:
     for endpoint in ("/api/private", "/api/messages"):
         POLICY.expect(token, endpoint).check(*get(endpoint, token))

@@ -52,7 +52,9 @@ def test_each_example_states_its_setup_and_keeps_it_within_five_lines(name: str)
 @pytest.mark.parametrize(("name", "tests"), [("flask_api", 5), ("m2m_client", 6)])
 def test_the_example_passes(name: str, tests: int, pytester: pytest.Pytester) -> None:
     copy_example(name, pytester)
-    result = pytester.runpytest_inprocess("-p", "fake_issuer.plugin", "-p", "no:django", "-p", "no:cacheprovider")
+    result = pytester.runpytest_inprocess(
+        "-p", "fake_issuer.plugin", "-p", "no:django", "-p", "no:cacheprovider"
+    )
     result.assert_outcomes(passed=tests)
 
 
