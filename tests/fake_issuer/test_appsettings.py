@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import types
+from typing import Any
 
 import pytest
-from django.conf import settings as django_settings
 
 from fake_issuer import AppSettings, FakeIssuer, app_settings
 from fake_issuer.server import IssuerServer
@@ -32,16 +32,15 @@ def test_a_server_behind_another_issuer_still_serves_its_urls_on_loopback() -> N
         assert found["ca_path"] == str(server.ca_path)
 
 
-def test_to_django_sets_prefixed_names_and_renames(settings: object) -> None:
+def test_to_django_sets_prefixed_names_and_renames(settings: Any) -> None:
     found = app_settings(FakeIssuer(audience="urn:api"))
     found.to_django(settings, prefix="JWT_", issuer="AUTH_ISSUER")
-    assert found["issuer"] == django_settings.AUTH_ISSUER
-    assert django_settings.JWT_AUDIENCE == "urn:api"
-    assert found["jwks_url"] == django_settings.JWT_JWKS_URL
-    assert django_settings.JWT_CA_PATH is None
+    assert settings.AUTH_ISSUER == found["issuer"]  # pytest-django's settings read django.conf's
+    assert (settings.JWT_AUDIENCE, settings.JWT_JWKS_URL) == ("urn:api", found["jwks_url"])
+    assert settings.JWT_CA_PATH is None
     target = types.SimpleNamespace()
     found.to_django(target)
-    assert found["token_url"] == target.FAKE_ISSUER_TOKEN_URL
+    assert target.FAKE_ISSUER_TOKEN_URL == found["token_url"]
 
 
 def test_to_django_refuses_an_unknown_name() -> None:
