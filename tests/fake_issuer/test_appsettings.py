@@ -35,12 +35,12 @@ def test_a_server_behind_another_issuer_still_serves_its_urls_on_loopback() -> N
 def test_to_django_sets_prefixed_names_and_renames(settings: Any) -> None:
     found = app_settings(FakeIssuer(audience="urn:api"))
     found.to_django(settings, prefix="JWT_", issuer="AUTH_ISSUER")
-    assert settings.AUTH_ISSUER == found["issuer"]  # pytest-django's settings read django.conf's
-    assert (settings.JWT_AUDIENCE, settings.JWT_JWKS_URL) == ("urn:api", found["jwks_url"])
+    assert found["issuer"] == settings.AUTH_ISSUER  # pytest-django's settings read django.conf's
+    assert ("urn:api", found["jwks_url"]) == (settings.JWT_AUDIENCE, settings.JWT_JWKS_URL)
     assert settings.JWT_CA_PATH is None
     target = types.SimpleNamespace()
     found.to_django(target)
-    assert target.FAKE_ISSUER_TOKEN_URL == found["token_url"]
+    assert found["token_url"] == target.FAKE_ISSUER_TOKEN_URL
 
 
 def test_to_django_refuses_an_unknown_name() -> None:
