@@ -8,6 +8,7 @@ installed with the package: elsewhere the command says so and exits 2.
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import sys
 from pathlib import Path
 
@@ -20,12 +21,17 @@ _TARGET = (
 )
 
 
+#: What the target needs: the sample API from the checkout and its framework and libraries.
+REQUIRES = ("apiexample", "django", "authlib", "joserfc")
+
+
 def _run_cli(args: argparse.Namespace) -> int:
-    try:
-        from fake_issuer.matrix.django_api import api_in_process
-    except ImportError as error:  # installed elsewhere: apiexample (or Django, Authlib) is not there
-        print(f"fake-issuer matrix: {_TARGET} ({error})", file=sys.stderr)
+    missing = [name for name in REQUIRES if importlib.util.find_spec(name) is None]
+    if missing:  # installed elsewhere: not in a checkout of the repository
+        print(f"fake-issuer matrix: {_TARGET} (missing here: {', '.join(missing)})", file=sys.stderr)
         return 2
+    from fake_issuer.matrix.django_api import api_in_process
+
     matrix = default_matrix()
     chosen = matrix.combinations[: args.limit] if args.limit else matrix.combinations
     with api_in_process(matrix) as api:

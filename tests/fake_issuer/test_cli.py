@@ -23,6 +23,7 @@ from fake_issuer import cli
 from fake_issuer.encoding import b64url_decode
 from fake_issuer.issuer import DEFAULT_AUDIENCE, DEFAULT_ISSUER
 from fake_issuer.keyfile import load_or_create_key_file, read_key_file
+from fake_issuer.matrix import cli as matrix_cli
 from fake_issuer.server import cli as serving
 from fake_issuer.server.http import IssuerServer
 from tests.endpoints import SCOPED
@@ -180,9 +181,11 @@ def test_mint_signs_es_with_a_key_of_the_algorithms_curve(
 def test_matrix_says_what_it_targets_when_the_sample_api_is_not_there(
     capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setitem(sys.modules, "fake_issuer.matrix.django_api", None)
+    monkeypatch.setattr(matrix_cli, "REQUIRES", (*matrix_cli.REQUIRES, "not_installed_anywhere"))
     assert cli.main(["matrix", "--limit", "1"]) == 2
-    assert "runs against this repository's sample API (apiexample" in capsys.readouterr().err
+    error = capsys.readouterr().err
+    assert "runs against this repository's sample API (apiexample" in error
+    assert error.endswith("(missing here: not_installed_anywhere)\n")
 
 
 @pytest.mark.parametrize("assignment", ["novalue", "=1"])
