@@ -39,6 +39,8 @@ CACHES = {
     }
 }
 USE_TZ = True
+# Also the zone of log timestamps (Django sets the process's TZ from it); Django's default is Chicago.
+TIME_ZONE = os.environ.get("DJANGO_TIME_ZONE", "UTC")
 APPEND_SLASH = False
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
@@ -47,5 +49,10 @@ LOGGING = {
     "disable_existing_loggers": False,
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
-    "loggers": {"apiexample": {"handlers": ["console"], "level": "INFO", "propagate": True}},
+    "loggers": {
+        "apiexample": {"handlers": ["console"], "level": "INFO", "propagate": True},
+        # A 401 or 403 is the API doing its job, not something for an operator to act on: Django's
+        # per-response WARNING for every 4xx is dropped; 5xx answers are still logged as errors.
+        "django.request": {"level": "ERROR"},
+    },
 }

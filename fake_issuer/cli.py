@@ -13,11 +13,18 @@ import json
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from typing import NoReturn
 
 import requests
 
 from fake_issuer.issuer import DEFAULT_AUDIENCE, DEFAULT_ISSUER, DEFAULT_SCOPE, FakeIssuer
 from fake_issuer.keyfile import read_key_file
+from fake_issuer.keys import SigningKey, generate_ec_key
+
+#: What ``mint --alg`` signs with (RFC 7518 §3.1); ``none`` makes an unsecured JWS.
+ALGORITHMS = ("RS256", "RS384", "RS512", "PS256", "PS384", "PS512", "ES256", "ES384", "ES512",
+              "HS256", "HS384", "HS512", "none")  # fmt: skip
+EC_CURVES = {"ES256": "P-256", "ES384": "P-384", "ES512": "P-521"}
 
 #: Modules that contribute subcommands, each with ``add_command(subparsers)``.
 COMMAND_MODULES: tuple[str, ...] = (
@@ -30,23 +37,29 @@ COMMAND_MODULES: tuple[str, ...] = (
 _FORMATTER = argparse.RawDescriptionHelpFormatter
 
 
-def _add_issuer_options(parser: argparse.ArgumentParser) -> None:
+def _add_issuer_options(parser: argparse.ArgumentParser, *, key_help: str, audience: bool = True) -> None:
     parser.add_argument("--issuer", default=DEFAULT_ISSUER, help=f"issuer URL (default: {DEFAULT_ISSUER})")
-    parser.add_argument(
-        "--audience", default=DEFAULT_AUDIENCE, help=f"API identifier (default: {DEFAULT_AUDIENCE})"
-    )
-    parser.add_argument(
-        "--key-file",
-        type=Path,
-        metavar="FILE",
-        help='sign with / publish the key in FILE ({"kid", "private_key_pem"}, the format of the '
-        "API's .dev-issuer-key.json); default: a fresh key of this process",
-    )
+    if audience:
+        parser.add_argument(
+            "--audience", default=DEFAULT_AUDIENCE, help=f"API identifier (default: {DEFAULT_AUDIENCE})"
+        )
+    parser.add_argument("--key-file", type=Path, metavar="FILE", help=key_help)
+
+
+def fail(command: str, message: str) -> NoReturn:
+    """Exit 2 with one line on standard error: how every subcommand answers bad arguments."""
+    print(f"fake-issuer {command}: {message}", file=sys.stderr)
+    raise SystemExit(2)
 
 
 def _issuer(args: argparse.Namespace) -> FakeIssuer:
-    keys = [read_key_file(args.key_file)] if args.key_file else 1
-    return FakeIssuer(args.issuer, audience=args.audience, keys=keys)
+    try:
+        keys = [read_key_file(args.key_file)] if args.key_file else 1
+    except OSError as error:
+        fail(args.command, f"cannot read --key-file {args.key_file}: {error.strerror or error}")
+    except ValueError as error:
+        fail(args.command, str(error))
+    return FakeIssuer(args.issuer, audience=getattr(args, "audience", DEFAULT_AUDIENCE), keys=keys)
 
 
 def parse_assignment(text: str) -> tuple[str, object]:
@@ -83,14 +96,30 @@ Without --key-file or --server the signing key is new to this process: no JWKS p
 """
 
 
+def _signing(args: argparse.Namespace) -> tuple[SigningKey | None, bytes | None]:
+    """The key or secret ``--alg`` signs with; a bad combination ends the command with one line."""
+    alg, secret = args.alg, args.secret.encode() if args.secret else None
+    if alg not in ALGORITHMS:
+        fail("mint", f"--alg {alg!r} is not one of {', '.join(ALGORITHMS)}")
+    if alg.startswith("HS"):
+        if secret is None:
+            fail("mint", f"--alg {alg} signs with a shared secret: add --secret SECRET")
+        return None, secret
+    if alg.startswith("ES"):
+        if args.key_file:
+            fail("mint", f"--alg {alg} needs an EC key; --key-file holds the tenant's RSA key")
+        # An EC key of the curve the algorithm names (RFC 7518 §3.4), new to this process like the
+        # default RSA key: no JWKS publishes it.
+        return generate_ec_key(f"cli:{alg}", curve=EC_CURVES[alg]), None
+    return None, None
+
+
 def _mint(args: argparse.Namespace) -> int:
     scope = None if args.no_scope else args.scope
     claims, header = dict(args.claim), dict(args.header)
     if args.server:
         if args.alg != "RS256" or args.secret or args.drop_header or args.key_file:
-            raise SystemExit(
-                "fake-issuer mint: --server takes only --scope/--no-scope, --claim, --drop, --header"
-            )
+            fail("mint", "--server takes only --scope/--no-scope, --claim, --drop, --header")
         url = args.server.rstrip("/") + "/_admin/mint"
         document = {"scope": scope, "claims": claims, "header": header, "drop": args.drop}
         try:
@@ -104,14 +133,17 @@ def _mint(args: argparse.Namespace) -> int:
             raise SystemExit(f"fake-issuer mint: {url} answered {response.status_code}: {response.text}")
         print(response.json()["access_token"])
         return 0
-    token = _issuer(args).mint(
+    issuer = _issuer(args)
+    key, secret = _signing(args)
+    token = issuer.mint(
         scope=scope,
         claims=claims,
         drop=args.drop,
         header=header,
         drop_header=args.drop_header,
+        key=key,
         alg=args.alg,
-        secret=args.secret.encode() if args.secret else None,
+        secret=secret,
     )
     print(token)
     return 0
@@ -125,7 +157,11 @@ def _add_mint(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -
         epilog=_MINT_EPILOG,
         formatter_class=_FORMATTER,
     )
-    _add_issuer_options(mint)
+    _add_issuer_options(
+        mint,
+        key_help='sign with the key in FILE ({"kid", "private_key_pem"}, the format of the API\'s '
+        ".dev-issuer-key.json and of `serve --key-file`); default: a fresh key of this process",
+    )
     mint.add_argument("--scope", default=DEFAULT_SCOPE, help=f"the scope claim (default: {DEFAULT_SCOPE})")
     mint.add_argument("--no-scope", action="store_true", help="leave the scope claim out")
     mint.add_argument(
@@ -157,7 +193,9 @@ def _add_mint(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -
     mint.add_argument(
         "--alg",
         default="RS256",
-        help="algorithm to sign with, also the header's alg (default: RS256; HS* need --secret)",
+        metavar="ALG",
+        help=f"algorithm to sign with, also the header's alg: {', '.join(ALGORITHMS)} (default: RS256; "
+        "HS* need --secret, ES* sign with a fresh EC key)",
     )
     mint.add_argument("--secret", help="the HMAC secret for --alg HS256/HS384/HS512")
     mint.add_argument(
@@ -176,9 +214,14 @@ def build_parser() -> argparse.ArgumentParser:
     jwks = subparsers.add_parser(
         "jwks",
         help="print the issuer's public JWKS",
-        description="Print the public JWK Set (no private members).",
+        description="Print the public JWK Set (RFC 7517 §5) of the issuer's key; no private members.",
     )
-    _add_issuer_options(jwks)
+    _add_issuer_options(
+        jwks,
+        audience=False,
+        key_help="publish the key in FILE (the format of `serve --key-file` and the API's "
+        ".dev-issuer-key.json); default: a fresh key of this process",
+    )
     jwks.set_defaults(handler=_jwks)
     _add_mint(subparsers)
     for name in COMMAND_MODULES:

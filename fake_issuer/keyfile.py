@@ -24,7 +24,8 @@ def read_key_file(path: Path) -> SigningKey:
 
 
 def write_key_file(path: Path, key: SigningKey) -> None:
-    """Store ``key`` in ``path`` atomically, readable by the owner only."""
+    """Store ``key`` in ``path`` atomically, readable by the owner only (its folder created if missing)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
     document = {"kid": key.kid, "private_key_pem": key.private_pem().decode("ascii")}
     handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}-")
     with os.fdopen(handle, "w", encoding="utf-8") as stream:

@@ -8,17 +8,25 @@ switched on and off to test how a client behaves when the tenant misbehaves.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Literal, Protocol
 
 import requests
-import responses
 
+from fake_issuer.extras import missing_extra
 from fake_issuer.jwks import JWKSDocument
+
+try:
+    import responses
+except ImportError as error:  # the in-process JWKS is the [responses] extra
+    raise ImportError(missing_extra("responses", "the in-process JWKS (fake_issuer.mocking)")) from error
 
 Fault = Literal["status", "garbage", "empty", "refused", "timeout"]
 FAULTS: tuple[Fault, ...] = ("status", "garbage", "empty", "refused", "timeout")
+#: URLs that reach the network as usual while the mock is active: loopback, by address or name.
+LOOPBACK = re.compile(r"https?://(127\.0\.0\.1|localhost|\[::1\])(:\d+)?(/|$)")
 
 
 class JWKSPublisher(Protocol):
@@ -50,6 +58,8 @@ class JWKSMock:
         self.fault: Fault | None = None
         self._mock = responses.RequestsMock(assert_all_requests_are_fired=False)
         self._mock.add_callback(responses.GET, issuer.jwks_url, callback=self._answer)
+        # Loopback goes through, so a loopback server (IssuerServer) is reachable in the same test.
+        self._mock.add_passthru(LOOPBACK)
 
     def __repr__(self) -> str:
         return f"<JWKSMock {self.issuer.jwks_url} fetches={self.fetches} fault={self.fault}>"

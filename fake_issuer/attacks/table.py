@@ -80,7 +80,11 @@ def _run(args: argparse.Namespace) -> int:
 def add_command(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """Register ``attacks``: print the catalog (``--list``) or write its Markdown copy (``--markdown``)."""
     parser = subparsers.add_parser(
-        "attacks", help="print the attack catalog (id, description, reference, expected)"
+        "attacks",
+        help="print the attack catalog (id, description, reference, expected)",
+        description="Print the catalog of JWT forgeries and Authorization-header tricks: each entry's "
+        "id, what it does, the RFC section or CVE it comes from, and the answer the validation policy "
+        "owes it (docs/validation-policy.md).",
     )
     parser.add_argument("--list", action="store_true", help="print the catalog as a table (the default)")
     parser.add_argument("--markdown", metavar="PATH", help="write the Markdown table to PATH ('-': stdout)")

@@ -1,17 +1,19 @@
 """``python -m fake_issuer matrix``: run the claim matrices against this repository's API in-process.
 
 The claim matrix, the time matrix (RFC 7519 §4.1) and the DPoP matrices (RFC 9449 §4.3) by default,
-or one kind; writes the decision
-table (``fake_issuer.matrix.report``) when asked; exits 1 on a disagreement.
+or one kind; writes the decision table (``fake_issuer.matrix.report``) when asked; exits 1 on a
+disagreement. The target is the sample API ``apiexample``, which runs from a checkout of the
+repository and is not installed with the package: elsewhere the command says so and exits 2.
 """
 
 from __future__ import annotations
 
 import argparse
+import importlib.util
+import sys
 from collections.abc import Callable
 from pathlib import Path
 
-from fake_issuer.matrix.django_api import api_in_process
 from fake_issuer.matrix.dpop import DPoPMatrix, default_dpop_matrices
 from fake_issuer.matrix.matrix import Matrix, Result, default_matrix, default_time_matrix, summary
 from fake_issuer.matrix.report import Run, write_sections
@@ -24,7 +26,17 @@ MATRICES: dict[str, Callable[[], list[Matrix | DPoPMatrix]]] = {
 }
 
 
+_TARGET = (
+    "the claim matrix runs against this repository's sample API (apiexample, Django), in-process; "
+    "run it from a checkout of the repository with its requirements installed"
+)
+#: What the target needs: the sample API from the checkout and its framework and libraries.
+REQUIRES = ("apiexample", "django", "authlib", "joserfc")
+
+
 def _results(matrix: Matrix | DPoPMatrix, limit: int) -> list[Result]:
+    from fake_issuer.matrix.django_api import api_in_process
+
     chosen = matrix.combinations[:limit] if limit else matrix.combinations
     with api_in_process(matrix) as api:
         if isinstance(matrix, DPoPMatrix):
@@ -34,6 +46,10 @@ def _results(matrix: Matrix | DPoPMatrix, limit: int) -> list[Result]:
 
 
 def _run_cli(args: argparse.Namespace) -> int:
+    missing = [name for name in REQUIRES if importlib.util.find_spec(name) is None]
+    if missing:  # installed elsewhere: not in a checkout of the repository
+        print(f"fake-issuer matrix: {_TARGET} (missing here: {', '.join(missing)})", file=sys.stderr)
+        return 2
     names = list(MATRICES) if args.matrix == "all" else [args.matrix]
     runs, disagreements = [], 0
     for matrix in (matrix for name in names for matrix in MATRICES[name]()):
@@ -51,7 +67,12 @@ def _run_cli(args: argparse.Namespace) -> int:
 
 def add_command(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """Register ``matrix``: run the claim matrices against the API in-process, optionally write the report."""
-    parser = subparsers.add_parser("matrix", help="run the exhaustive claim matrices against the API")
+    parser = subparsers.add_parser(
+        "matrix",
+        help="run the exhaustive claim matrices against the sample API",
+        description=f"Send every combination of named claim variants to the three endpoints and compare "
+        f"each answer with the oracle's. Note: {_TARGET}.",
+    )
     parser.add_argument(
         "--report", metavar="PATH", help="write the decision table to PATH (.md) and PATH.html"
     )

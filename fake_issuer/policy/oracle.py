@@ -68,11 +68,29 @@ class Policy:
     leeway: Number = 60
     algorithms: frozenset[str] = frozenset({"RS256"})
     realm: str = "apiexample"
+    #: Protected endpoints and the scope each requires (None: any valid token). None means this API's:
+    #: ``/api/private`` and ``/api/private-scoped`` needing ``required_scope``, any other path private.
+    endpoints: Mapping[str, str | None] | None = None
+    #: Endpoints that answer 200 whatever the token.
+    public: frozenset[str] = frozenset({PUBLIC})
+    #: Accepted ``typ`` values, lower case (RFC 7515 §4.1.9: compared case-insensitively).
+    typs: frozenset[str] = frozenset(TYPES)
 
     @classmethod
     def for_keys(cls, issuer: str, audience: str, keys: Iterable[SigningKey], **options: Any) -> Policy:
         """The policy of an API that trusts ``issuer``/``audience`` and whose JWKS publishes ``keys``."""
         return cls(issuer, audience, published_by_kid(key.public_jwk() for key in keys), **options)
+
+    def protection(self, endpoint: str) -> tuple[bool, str | None]:
+        """Whether ``endpoint`` needs a token, and the scope it requires (None: any valid token)."""
+        if endpoint in self.public:
+            return False, None
+        if self.endpoints is None:
+            return True, self.required_scope if endpoint == SCOPED else None
+        if endpoint not in self.endpoints:
+            known = ", ".join([*sorted(self.public), *self.endpoints])
+            raise ValueError(f"the policy names no endpoint {endpoint!r}; it knows {known}")
+        return True, self.endpoints[endpoint]
 
 
 @dataclass(frozen=True)
@@ -148,7 +166,7 @@ def disallowed_header(header: Mapping[str, object], policy: Policy) -> str | Non
         return f"kid {kid!r} names no published key"
     if "typ" in header:
         typ = header["typ"]
-        if not isinstance(typ, str) or typ.lower() not in TYPES:
+        if not isinstance(typ, str) or typ.lower() not in policy.typs:
             return f"typ {typ!r} is not JWT or at+jwt"
     forbidden = [name for name in FORBIDDEN_HEADER_MEMBERS if name in header]
     if forbidden:
@@ -284,11 +302,12 @@ def judge(spec: TokenSpec, policy: Policy, now: Number) -> Judgement:
 
 def outcome(judgement: Judgement, policy: Policy, endpoint: str) -> Outcome:
     """What ``endpoint`` must answer for a token judged so (docs/validation-policy.md)."""
-    if endpoint == PUBLIC:
+    protected, scope = policy.protection(endpoint)
+    if not protected:
         return OK
     if judgement.rule is not None:
         return INVALID_TOKEN
-    if endpoint == SCOPED and not scope_granted(judgement.claims or {}, policy.required_scope):
+    if scope is not None and not scope_granted(judgement.claims or {}, scope):
         return INSUFFICIENT_SCOPE
     return OK
 

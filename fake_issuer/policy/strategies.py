@@ -10,7 +10,12 @@ from __future__ import annotations
 
 import functools
 
-from hypothesis import strategies as st
+from fake_issuer.extras import missing_extra
+
+try:
+    from hypothesis import strategies as st
+except ImportError as error:  # the strategies are the [hypothesis] extra
+    raise ImportError(missing_extra("hypothesis", "fake_issuer.policy.strategies")) from error
 
 from fake_issuer.policy.oracle import Policy
 from fake_issuer.policy.spec import (

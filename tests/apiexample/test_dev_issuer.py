@@ -15,6 +15,7 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.test import Client, override_settings
 
+from apiexample.apps import quiet_process
 from apiexample.auth import require_auth
 from apiexample.config import load_config
 from apiexample.dev_issuer import dev_issuer
@@ -200,3 +201,29 @@ def test_wsgi_application_serves_the_api() -> None:
     body = b"".join(application(environ, start_response))  # type: ignore[arg-type]
     assert statuses == ["200 OK"]
     assert b"public endpoint" in body
+
+
+@pytest.mark.parametrize(
+    ("argv", "environ", "quiet"),
+    [
+        (["manage.py", "runserver"], {}, True),  # the autoreloader's parent: its child warns
+        (["manage.py", "runserver"], {"RUN_MAIN": "true"}, False),
+        (["manage.py", "runserver", "--noreload"], {}, False),
+        (["manage.py", "mint_token"], {}, True),
+        (["gunicorn", "apiexample.wsgi"], {}, False),
+        (["manage.py"], {}, False),
+    ],
+)
+def test_the_dev_issuer_warning_comes_once_per_server(
+    argv: list[str], environ: dict[str, str], quiet: bool
+) -> None:
+    assert quiet_process(argv, environ) is quiet
+
+
+def test_logs_are_in_utc_and_expected_refusals_are_not_logged(caplog: pytest.LogCaptureFixture) -> None:
+    from django.conf import settings
+
+    assert settings.TIME_ZONE == "UTC"
+    with caplog.at_level(logging.WARNING):
+        assert Client().get("/api/private").status_code == 401
+    assert not [record for record in caplog.records if record.name == "django.request"]

@@ -23,6 +23,7 @@ from fake_issuer import cli
 from fake_issuer.encoding import b64url_decode
 from fake_issuer.issuer import DEFAULT_AUDIENCE, DEFAULT_ISSUER
 from fake_issuer.keyfile import load_or_create_key_file, read_key_file
+from fake_issuer.matrix import cli as matrix_cli
 from fake_issuer.server import cli as serving
 from fake_issuer.server.http import IssuerServer
 from tests.endpoints import SCOPED
@@ -129,9 +130,62 @@ def test_mint_reports_a_server_that_refuses(capsys: pytest.CaptureFixture[str]) 
 @pytest.mark.parametrize(
     "extra", [["--alg", "HS256"], ["--secret", "x"], ["--drop-header", "typ"], ["--key-file", "k"]]
 )
-def test_mint_server_refuses_options_it_cannot_honour(extra: list[str]) -> None:
-    with pytest.raises(SystemExit, match="--server takes only"):
+def test_mint_server_refuses_options_it_cannot_honour(
+    extra: list[str], capsys: pytest.CaptureFixture[str]
+) -> None:
+    with pytest.raises(SystemExit) as exited:
         cli.main(["mint", "--server", "http://127.0.0.1:9/", *extra])
+    assert exited.value.code == 2
+    assert "--server takes only" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (["--alg", "foo"], "--alg 'foo' is not one of RS256,"),
+        (["--alg", "HS256"], "--alg HS256 signs with a shared secret: add --secret SECRET"),
+        (["--alg", "ES256", "--key-file", "k.json"], "--alg ES256 needs an EC key"),
+        (["--key-file", "missing/folder/key.json"], "cannot read --key-file missing/folder/key.json"),
+    ],
+)
+def test_mint_answers_bad_arguments_with_one_line(
+    argv: list[str], message: str, capsys: pytest.CaptureFixture[str], tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:  # fmt: skip
+    monkeypatch.chdir(tmp_path)
+    load_or_create_key_file(tmp_path / "k.json")
+    with pytest.raises(SystemExit) as exited:
+        cli.main(["mint", *argv])
+    assert exited.value.code == 2
+    lines = capsys.readouterr().err.splitlines()
+    assert len(lines) == 1 and lines[0].startswith(f"fake-issuer mint: {message}")
+
+
+def test_a_key_file_that_is_not_one_is_one_line(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    (tmp_path / "bad.json").write_text("{}")
+    with pytest.raises(SystemExit) as exited:
+        cli.main(["jwks", "--key-file", str(tmp_path / "bad.json")])
+    assert exited.value.code == 2
+    assert "is not a key file" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(("alg", "size"), [("ES256", 64), ("ES384", 96), ("ES512", 132)])
+def test_mint_signs_es_with_a_key_of_the_algorithms_curve(
+    alg: str, size: int, capsys: pytest.CaptureFixture[str]
+) -> None:
+    header, _, signature = run(capsys, "mint", "--alg", alg).strip().split(".")
+    assert json.loads(b64url_decode(header))["alg"] == alg
+    assert len(b64url_decode(signature)) == size  # RFC 7518 §3.4: R and S, each the curve's size
+
+
+def test_matrix_says_what_it_targets_when_the_sample_api_is_not_there(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(matrix_cli, "REQUIRES", (*matrix_cli.REQUIRES, "not_installed_anywhere"))
+    assert cli.main(["matrix", "--limit", "1"]) == 2
+    error = capsys.readouterr().err
+    assert "runs against this repository's sample API (apiexample" in error
+    assert error.endswith("(missing here: not_installed_anywhere)\n")
 
 
 @pytest.mark.parametrize("assignment", ["novalue", "=1"])
@@ -146,7 +200,9 @@ def test_assignments_need_a_name_and_a_value(assignment: str, capsys: pytest.Cap
     ("command", "mentions"),
     [
         ([], ["jwks", "mint", "serve"]),
-        (["jwks"], ["--issuer", "--audience", "--key-file"]),
+        (["jwks"], ["--issuer", "--key-file", "publish the key in FILE"]),
+        (["attacks"], ["the answer the validation policy", "--markdown"]),
+        (["matrix"], ["sample API (apiexample", "--limit", "--report"]),
         (
             ["mint"],
             ["--claim", "--drop", "--header", "--drop-header", "--alg", "--secret", "--server", "examples:"],
@@ -173,9 +229,10 @@ def test_help_is_complete(
     with pytest.raises(SystemExit) as exited:
         cli.main([*command, "--help"])
     assert exited.value.code == 0
-    text = capsys.readouterr().out
+    text = " ".join(capsys.readouterr().out.split())
     for mention in mentions:
         assert mention in text
+    assert command != ["jwks"] or ("--audience" not in text and "sign with" not in text)
 
 
 def test_python_dash_m_runs_the_cli(
