@@ -96,6 +96,7 @@ def test_the_client_gives_up_a_trickling_jwks_at_the_timeout_and_then_uses_a_hea
         settle(client)  # the fetch ends by itself, while the server still trickles
         assert not jwks.stopping.is_set()
         jwks.body = "whole"
+        client.timeout = PATIENCE  # this request waits for its own fetch however slow the machine
         assert client.get_key(issuer.signing_key.kid) is not None  # first failure: retried at once
         assert jwks.fetches == 2
         assert client._abandoned == 0  # nothing had to be given up
