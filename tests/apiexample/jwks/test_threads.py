@@ -10,12 +10,14 @@ import logging
 import threading
 import time
 from collections.abc import Callable
+from types import SimpleNamespace
 from typing import Any
 
 import pytest
 import requests
 from joserfc.jwk import RSAKey
 
+from apiexample.jwks import fetch as jwks_fetch
 from apiexample.jwks.client import ABANDON_GRACE, MAX_ABANDONED, JWKSClient, KeysUnavailable, UnknownKeyId
 from fake_issuer import FakeIssuer
 from tests.clocks import FakeClock
@@ -36,6 +38,16 @@ class GatedSession(requests.Session):
         self.entered.set()
         assert self.gate.wait(PATIENCE), "the test never opened the gate"
         return response
+
+
+@pytest.fixture
+def unhurried_fetch(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Freeze the fetch's own clock, so that only the request's wait is timed (by the real clock).
+
+    With a 0.05 s timeout, the fetch thread a request starts must still reach the gated session after
+    the request gave up; on a loaded machine it can take longer than its own 0.05 s budget to get there.
+    """
+    monkeypatch.setattr(jwks_fetch, "time", SimpleNamespace(monotonic=lambda: 0.0))
 
 
 def wait_for(condition: Callable[[], bool]) -> None:
@@ -87,6 +99,7 @@ def test_concurrent_cold_requests_share_one_fetch(caplog: pytest.LogCaptureFixtu
     assert caplog.records[-1].getMessage().endswith(", 15 waiting")
 
 
+@pytest.mark.usefixtures("unhurried_fetch")
 def test_a_request_waits_no_longer_than_the_timeout() -> None:
     session = GatedSession()
     clock = FakeClock()
@@ -160,6 +173,7 @@ class FirstFetchStuckSession(GatedSession):
         return requests.Session.get(self, *args, **kwargs)
 
 
+@pytest.mark.usefixtures("unhurried_fetch")
 def test_a_stuck_fetch_is_given_up_and_the_next_one_does_not_wait_for_it(
     caplog: pytest.LogCaptureFixture,
 ) -> None:
@@ -188,6 +202,7 @@ def test_a_stuck_fetch_is_given_up_and_the_next_one_does_not_wait_for_it(
     assert "ended after it was given up" in given_up[1]
 
 
+@pytest.mark.usefixtures("unhurried_fetch")
 def test_given_up_fetches_are_capped_and_their_late_outcomes_ignored() -> None:
     session = GatedSession()
     clock = FakeClock()
@@ -215,5 +230,6 @@ def test_given_up_fetches_are_capped_and_their_late_outcomes_ignored() -> None:
         session.gate.set()  # the stuck fetches all end, each with the whole JWKS
         wait_for(lambda: client._abandoned == 0)
         assert client._cache is None  # their late outcomes were ignored
+        client.timeout = PATIENCE  # this request waits for its own fetch however slow the machine
         assert client.get_key(issuer.signing_key.kid) is not None
         assert issuer.mock.fetches == MAX_ABANDONED + 1

@@ -20,7 +20,7 @@ from apiexample.jwks.client import JWKSClient, KeysUnavailable
 from apiexample.jwks.fetch import FetchFailed, _shut, _Watchdog, fetch_jwks, jwks_session
 from fake_issuer import FakeIssuer
 from fake_issuer.server.tls import TLSFiles, create_tls_files
-from tests.apiexample.jwks.test_live import PATIENCE, JWKSServer, serving, settle
+from tests.apiexample.jwks.test_live import PATIENCE, SHORT_DEADLINES, JWKSServer, serving, settle
 from tests.clocks import FakeClock
 
 
@@ -58,10 +58,17 @@ def test_trickled_headers_are_cut_off_at_the_deadline(body: str, secure: bool, t
     session.trust_env = False  # else REQUESTS_CA_BUNDLE from the environment overrides verify
     session.verify = str(tls.ca)
     with serving(jwks):
-        outcome = fetch_bounded(session, jwks.url, timeout=0.3)
+        for timeout in SHORT_DEADLINES:
+            outcome = fetch_bounded(session, jwks.url, timeout=timeout)
+            assert isinstance(outcome, FetchFailed)
+            assert outcome.reason == "the JWKS did not answer in time"
+            if outcome.status is not None:
+                break
+            # No status line yet: the deadline passed before the server thread even answered (a
+            # loaded machine, not the case under test), so try again with a longer one.
         assert not jwks.stopping.is_set()  # the server was still trickling when the fetch gave up
     assert isinstance(outcome, FetchFailed)
-    assert (outcome.reason, outcome.status) == ("the JWKS did not answer in time", 200)
+    assert outcome.status == 200  # cut off in the headers, after the status line
 
 
 @pytest.mark.parametrize("secure", [False, True], ids=["http", "https"])
@@ -89,6 +96,7 @@ def test_the_client_gives_up_a_trickling_jwks_at_the_timeout_and_then_uses_a_hea
         settle(client)  # the fetch ends by itself, while the server still trickles
         assert not jwks.stopping.is_set()
         jwks.body = "whole"
+        client.timeout = PATIENCE  # this request waits for its own fetch however slow the machine
         assert client.get_key(issuer.signing_key.kid) is not None  # first failure: retried at once
         assert jwks.fetches == 2
         assert client._abandoned == 0  # nothing had to be given up
