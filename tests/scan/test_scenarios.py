@@ -11,7 +11,6 @@ import sys
 import threading
 import urllib.request
 from collections.abc import Iterator
-from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
@@ -155,16 +154,11 @@ def test_progress_sees_every_result(scan: Scanner, refuser: str) -> None:
     assert sorted(seen) == sorted(result.case.id for result in results) and len(seen) == 3
 
 
-@dataclass(frozen=True)
-class _ProofRequest(Request):
-    dpop: str | None = None
-
-
 def test_entries_the_scanner_cannot_send_or_share_are_skipped_with_a_reason(
     scan: Scanner, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     def proof(issuer: object) -> Request:
-        return _ProofRequest("DPoP x", dpop="proof")
+        return Request("DPoP x", dpop=lambda method, url: ("proof",))
 
     def collide(issuer: Any) -> str:
         key = type(issuer.signing_key)(issuer.new_key().private_key, issuer.signing_key.kid)
