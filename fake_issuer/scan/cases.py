@@ -100,7 +100,8 @@ class _Scratch(FakeIssuer):
 def _unsendable(request: AttackRequest) -> str | None:
     for item in dataclasses.fields(request):
         value = getattr(request, item.name)
-        if item.name not in _SENDABLE and value not in (None, {}, (), ""):
+        default = item.default_factory() if item.default_factory is not dataclasses.MISSING else item.default
+        if item.name not in _SENDABLE and value != default:
             return f"carries {item.name}, which the scanner cannot put on the wire"
     for value in (request.authorization or "", *request.headers.values()):
         if "\r" in value or "\n" in value:
