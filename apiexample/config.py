@@ -1,4 +1,4 @@
-"""The API's configuration from the environment, read once (DESIGN §2).
+"""The API's configuration from the environment, read once (README, configuration).
 
 A pure function of the environment so that every rule here is testable without reloading settings.
 """
@@ -193,7 +193,7 @@ def issuer_from(env: Mapping[str, str]) -> str | None:
 
 
 def jwks_url_for(issuer: str) -> str:
-    """``{issuer without trailing /}/.well-known/jwks.json`` (DESIGN §2)."""
+    """``{issuer without trailing /}/.well-known/jwks.json`` (README, configuration)."""
     return issuer.rstrip("/") + "/.well-known/jwks.json"
 
 

@@ -1,6 +1,6 @@
 """The embedded offline dev issuer: a ``FakeIssuer`` whose key lives in a git-ignored file.
 
-Used only when nothing is configured and DEBUG is on (DESIGN §2), so that ``runserver`` and
+Used only when nothing is configured and DEBUG is on (README, configuration), so that ``runserver`` and
 ``manage.py mint_token`` agree on the key without any network. The key file is ``fake_issuer.keyfile``'s,
 so ``fake-issuer serve/mint/jwks --key-file .dev-issuer-key.json`` share it too. Never used in
 production: settings refuse to start with DEBUG off and nothing configured.

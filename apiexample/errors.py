@@ -1,8 +1,8 @@
-"""Every answer the API gives to a request it refuses (DESIGN §4; RFC 6750 §3, §3.1).
+"""Every answer the API gives to a request it refuses (docs/validation-policy.md, Answers; RFC 6750 §3, §3.1).
 
-One exception class per failing rule of DESIGN §5 (PyJWT style), each an Authlib ``OAuth2Error`` so
+One exception class per failing rule of the policy (PyJWT style), each an Authlib ``OAuth2Error`` so
 Authlib's ``ResourceProtector`` turns it into a JSON response, each with the RFC 6750 challenge it owes.
-``code`` is machine-readable and ``rule`` names the rule of DESIGN §5 that failed; descriptions never
+``code`` is machine-readable and ``rule`` names the policy's rule that failed; descriptions never
 echo the token.
 """
 
@@ -36,7 +36,7 @@ class NoCredentials(MissingAuthorizationError):
 
 
 class InvalidToken(OAuth2Error):
-    """The token is malformed or fails a rule of DESIGN §5: 401 ``invalid_token``."""
+    """The token is malformed or fails a rule of docs/validation-policy.md: 401 ``invalid_token``."""
 
     error = "invalid_token"
     status_code = 401

@@ -1,4 +1,4 @@
-"""Every error the API sends is JSON (DESIGN §4), including the ones Django itself produces.
+"""Every error the API sends is JSON (the policy's answers), including the ones Django itself produces.
 
 Django answers a bad ``Host`` header (400) or an unexpected exception (500) with an HTML page, the
 debug page when DEBUG is on; this outermost middleware replaces any non-JSON error with a JSON one.

@@ -1,4 +1,4 @@
-"""Django settings: every environment variable is read here, once (DESIGN §2).
+"""Django settings: every environment variable is read here, once (README, configuration).
 
 The Auth0 part is built by ``apiexample.config.load_config``; this module only wires it in.
 """

@@ -1,4 +1,4 @@
-"""The quickstart's three endpoints (DESIGN §3), GET only, JSON always."""
+"""The quickstart's three endpoints (README, endpoints), GET only, JSON always."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""The API's paths (the oracle's) and the bodies DESIGN §3 promises on them, for tests to share."""
+"""The API's paths (the oracle's) and the bodies README, endpoints promises on them, for tests to share."""
 
 from __future__ import annotations
 

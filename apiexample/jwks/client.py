@@ -2,7 +2,7 @@
 
 ``JWKSClient`` is the ``KeySource`` (see ``apiexample.jwks.keysource``) of a real tenant. It fetches the set
 over HTTP(S) (caching as in RFC 9111 §4.2.1 freshness and RFC 5861 stale-if-error), keeps the keys
-``apiexample.jwks.keyset`` finds usable (DESIGN §5 rule 4), and logs each skipped key once.
+``apiexample.jwks.keyset`` finds usable (docs/validation-policy.md rule 4), and logs each skipped key once.
 """
 
 from __future__ import annotations

@@ -1,6 +1,6 @@
 """``Authorization`` header tricks around a genuine token (RFC 6750 §2.1, §2.3, §3.1; RFC 9110 §11).
 
-DESIGN §5 rule 1 as the lead settled it: no header or another scheme is "no credentials" (401, bare
+Policy rule 1 as the lead settled it: no header or another scheme is "no credentials" (401, bare
 challenge); the scheme is case-insensitive; the whole value is trimmed of spaces and tabs; it splits at
 the first space; an empty token or several space-separated ones are ``invalid_token``.
 """

@@ -1,4 +1,4 @@
-"""The attack catalog's shape: entries, the request each builds, and the outcome DESIGN §5 owes it.
+"""The attack catalog's shape: entries, the request each builds, and the outcome the policy owes it.
 
 An entry is registered with the ``attack`` decorator on a function that builds the forged token (or a
 whole ``Request``, for RFC 6750 §2.1 header tricks) from a ``FakeIssuer``. Its expected outcome is
@@ -22,7 +22,7 @@ ENDPOINTS: tuple[Endpoint, ...] = ("private", "scoped")
 
 @dataclass(frozen=True)
 class Expected:
-    """The outcome on each protected endpoint, and the DESIGN §5 rule that decides it (for readers)."""
+    """The outcome on each protected endpoint, and the policy rule that decides it (for readers)."""
 
     private: Outcome
     scoped: Outcome
@@ -40,12 +40,12 @@ class Expected:
 
 
 def rejected(rule: int) -> Expected:
-    """401 ``invalid_token`` on both endpoints, because DESIGN §5 rule ``rule`` fails."""
+    """401 ``invalid_token`` on both endpoints, because docs/validation-policy.md rule ``rule`` fails."""
     return Expected(INVALID_TOKEN, INVALID_TOKEN, f"rule {rule}")
 
 
 def no_credentials() -> Expected:
-    """401 with a bare ``Bearer realm`` challenge: no Bearer credentials at all (DESIGN §4, rule 1)."""
+    """401 with a bare ``Bearer realm`` challenge: no Bearer credentials at all (policy rule 1)."""
     return Expected(NO_CREDENTIALS, NO_CREDENTIALS, "rule 1, bare challenge")
 
 
@@ -76,7 +76,7 @@ class Request:
     authorization: str | None
     query: Mapping[str, str] = field(default_factory=dict)
     headers: Mapping[str, str] = field(default_factory=dict)
-    #: The token inside, which no error description may echo (DESIGN §4).
+    #: The token inside, which no error description may echo (docs/validation-policy.md, Answers).
     token: str | None = None
     dpop: Proofs | None = field(default=None, compare=False)
     replay: bool = False

@@ -4,7 +4,7 @@ The one module of ``fake_issuer`` that imports ``apiexample`` (and Django): the 
 the property suite use it to put tokens to the real API. The oracle never imports it. Requests go
 through the whole Django stack (middleware, views, Authlib's protector, the JWKS client served by
 ``responses``) exactly as RFC 6750 §2.1 requests would; only the validator's clock is pinned, so that
-tokens built around ``now`` are judged at ``now`` (DESIGN §5 rules 8-9 compared at one instant).
+tokens built around ``now`` are judged at ``now`` (the validation policy rules 8-9 compared at one instant).
 """
 
 from __future__ import annotations

@@ -129,7 +129,7 @@ class KeyRing:
 
     @property
     def published(self) -> tuple[SigningKey, ...]:
-        """The keys the tenant's JWKS lists (only ``issuer`` is usable under DESIGN §5 rule 4)."""
+        """The keys the tenant's JWKS lists (only ``issuer`` is usable under the validation policy rule 4)."""
         return (self.issuer, self.weak, self.ec)
 
 

@@ -1,4 +1,4 @@
-"""DESIGN §2: configuration from the environment."""
+"""README, configuration: configuration from the environment."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""One test per row of DESIGN §4, and the "never 5xx, never HTML" promise around it."""
+"""One test per row of the policy's answers, and the "never 5xx, never HTML" promise around it."""
 
 from __future__ import annotations
 

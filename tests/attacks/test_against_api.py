@@ -1,4 +1,4 @@
-"""The whole attack catalog against both protected endpoints (DESIGN §4, §5; RFC 6750 §3).
+"""The whole attack catalog against both protected endpoints (docs/validation-policy.md; RFC 6750 §3).
 
 Each entry is answered with its expected status and ``WWW-Authenticate`` challenge, a JSON body that
 never echoes the token, never a 5xx, within a bound that only a hang exceeds, and without any request
@@ -26,7 +26,7 @@ from fake_issuer.policy.oracle import Policy
 from tests.endpoints import MESSAGES, PRIVATE, SCOPED
 
 PATHS: dict[Endpoint, str] = {"private": PRIVATE, "scoped": SCOPED}
-#: DESIGN §4's challenges, written from the contract rather than imported from the code under test.
+#: The policy's challenges, written from the contract rather than imported from the code under test.
 BARE_CHALLENGE = 'Bearer realm="apiexample"'
 SCOPE_CHALLENGE = 'Bearer realm="apiexample", error="insufficient_scope", scope="read:messages"'
 #: The realm and scope those challenges name; the contract checker derives every challenge from them.
@@ -52,14 +52,14 @@ def outbound(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[str]]:
 
 
 def check_challenge(response_challenge: str | None, expected: Outcome, scheme: Scheme = BEARER) -> None:
-    """Assert the ``WWW-Authenticate`` value DESIGN §4 owes ``expected`` (``contract.challenge_matches``)."""
+    """Assert the ``WWW-Authenticate`` value the policy owes ``expected`` (``contract.challenge_matches``)."""
     assert challenge_matches(expected, response_challenge, CONTRACT, scheme), (
         f"{response_challenge!r} is not the challenge owed for {expected}"
     )
 
 
 def echoed(token: str | None, text: str) -> bool:
-    """Whether ``text`` repeats ``token`` or any of its segments (DESIGN §4: never echo the token)."""
+    """Whether ``text`` repeats ``token`` or any of its segments (the policy: never echo the token)."""
     return token is not None and any(
         len(piece) >= 16 and piece in text for piece in (token, *token.split("."))
     )

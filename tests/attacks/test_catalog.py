@@ -28,7 +28,9 @@ from fake_issuer.attacks.signature import NONE_SPELLINGS
 from fake_issuer.encoding import b64url_decode
 
 DOCS = Path(__file__).resolve().parents[2] / "docs" / "attacks.md"
-REFERENCE = re.compile(r"(RFC \d{4}|CVE-\d{4}-\d{4,}|DESIGN §5|OpenID Connect|UTS #39|api-quickstarts-tests)")
+REFERENCE = re.compile(
+    r"(RFC \d{4}|CVE-\d{4}-\d{4,}|validation-policy|OpenID Connect|UTS #39|api-quickstarts-tests)"
+)
 BY_ID = {entry.id: entry for entry in CATALOG}
 
 #: Issue 5's list, bullet by bullet: at least one entry for each (ids that must stay in the catalog).

@@ -1,4 +1,4 @@
-"""FakeIssuer: Auth0-shaped defaults, overrides, keys, and the in-process JWKS (DESIGN §6)."""
+"""FakeIssuer: Auth0-shaped defaults, overrides, keys, and the in-process JWKS (README, the fake issuer)."""
 
 from __future__ import annotations
 

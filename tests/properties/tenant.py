@@ -1,7 +1,7 @@
 """The property suite's tenant: its key ring, the oracle's policy, and the instant tokens are judged at.
 
 Built once at import (keys are cached per process), outside every ``@given``. The values are the ones
-tests.settings gives the API (``DEFAULT_ISSUER``, ``DEFAULT_AUDIENCE``, leeway 60, DESIGN §2);
+tests.settings gives the API (``DEFAULT_ISSUER``, ``DEFAULT_AUDIENCE``, leeway 60, README, configuration);
 ``test_policy_is_the_apis`` checks that they agree.
 """
 

@@ -1,4 +1,4 @@
-"""Properties of token validation: the API answers every token as the oracle says (DESIGN §4-§5)."""
+"""Properties of token validation: the API answers every token as the oracle says (the validation policy)."""
 
 from __future__ import annotations
 

@@ -1,6 +1,6 @@
 """The JWKS client seen through the API: 200s on one fetch, rotation, floods, 503 + Retry-After.
 
-DESIGN §4: keys unavailable and none cached is a 503 with ``Retry-After`` and a JSON body, never a
+the policy's answers: keys unavailable and none cached is a 503 with ``Retry-After`` and a JSON body, never a
 500 and never a 200; with cached keys the API keeps answering. A ``kid`` the cached keys lack while
 the JWKS cannot be read is a 503 too (``docs/validation-policy.md``).
 """

@@ -1,4 +1,4 @@
-"""``AUTH0_JWKS_*``: the JWKS client's policy from the environment (DESIGN §2), and its wiring."""
+"""``AUTH0_JWKS_*``: the JWKS client's policy from the environment (README, configuration), and its wiring."""
 
 from __future__ import annotations
 

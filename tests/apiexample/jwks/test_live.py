@@ -189,7 +189,7 @@ def timed_get(url: str, token: str) -> tuple[requests.Response, float]:
 
 
 def assert_unavailable(response: requests.Response) -> None:
-    """DESIGN §4: 503, JSON body, ``Retry-After``."""
+    """docs/validation-policy.md, Answers: 503, JSON body, ``Retry-After``."""
     assert response.status_code == 503
     assert response.headers["Content-Type"] == "application/json"
     assert int(response.headers["Retry-After"]) >= 1

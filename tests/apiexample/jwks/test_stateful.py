@@ -1,4 +1,4 @@
-"""A state machine drives the tenant and the clock while tokens hit the API (DESIGN §4, §5 rule 4).
+"""A state machine drives the tenant and the clock while tokens hit the API (the policy's answers, rule 4).
 
 Rules add, remove and rotate keys, break and heal the JWKS, advance the JWKS client's clock, and send
 tokens signed by current, old and foreign keys or naming forged ``kid``s. The model tracks only what
