@@ -1,4 +1,4 @@
-"""Properties of the ``Authorization`` header (the validation policy rule 1, RFC 6750 §2.1) and the public endpoint."""
+"""Properties of the ``Authorization`` header (policy rule 1, RFC 6750 §2.1) and the public endpoint."""
 
 from __future__ import annotations
 

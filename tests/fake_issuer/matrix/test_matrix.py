@@ -71,7 +71,7 @@ def test_shards_partition_the_matrix_evenly() -> None:
 
 
 def test_the_oracle_accepts_exactly_the_hand_counted_cells() -> None:
-    # By the validation policy: good signature, exact iss, aud exact or in a list, exp valid or inside the leeway,
+    # By the policy: good signature, exact iss, aud exact or in a list, exp valid or inside the leeway,
     # no nbf: 4 valid cells per scope value; scope exact or among others gives 200 on the scoped endpoint.
     judgements = [judge(MATRIX.spec(c), MATRIX.policy, MATRIX.now) for c in MATRIX.combinations]
     scoped = Counter(outcome(j, MATRIX.policy, SCOPED) for j in judgements if j.rule is None)

@@ -1,4 +1,4 @@
-"""The error contract checker (the policy's answers): it accepts the owed answers and names every departure."""
+"""The error contract checker (the policy): it accepts the owed answers and names every departure."""
 
 from __future__ import annotations
 
