@@ -219,3 +219,13 @@ def test_requests_are_sent_with_timeouts_and_without_redirects(document: Any) ->
     assert 0 < connect == read <= 2.5  # what is left of the one budget, for this first hop nearly all
     assert seen["allow_redirects"] is False
     assert seen["stream"] is True
+
+
+def test_a_body_still_arriving_at_the_deadline_is_cut_off_between_reads() -> None:
+    chunks = iter([b'{"keys": ', b"[]}"])
+    raw = SimpleNamespace(read1=lambda size, decode_content: next(chunks, b""))
+    response = SimpleNamespace(raw=raw, status_code=200)
+    with pytest.raises(jwks_fetch.FetchFailed, match="did not answer in time") as failure:
+        jwks_fetch._read(response, deadline=time.monotonic() - 1.0)  # type: ignore[arg-type]
+    assert failure.value.status == 200
+    assert jwks_fetch._read(response, deadline=time.monotonic() + 60.0) == b"[]}"  # type: ignore[arg-type]
