@@ -10,6 +10,7 @@ import time
 from typing import Any
 
 import pytest
+from joserfc.jwk import import_key as joserfc_import_key
 
 from apiexample import dpop
 from apiexample.errors import InvalidDPoPProof
@@ -30,7 +31,7 @@ def memo() -> Any:
 @pytest.fixture
 def imports(monkeypatch: pytest.MonkeyPatch) -> list[object]:
     """The ``jwk`` members handed to joserfc's ``import_key`` during the test, in order."""
-    real = dpop.import_key
+    real = joserfc_import_key
     seen: list[object] = []
 
     def counting(jwk: Any, *args: Any, **kwargs: Any) -> Any:
