@@ -146,6 +146,7 @@ def measure(args: argparse.Namespace, gunicorn_bin: Path) -> Measured:
     port = free_port()
     env = {
         **os.environ,
+        "DJANGO_SETTINGS_MODULE": "apiexample.settings",  # not a caller's own (python -m bench uses tests')
         "AUTH0_ISSUER": server.issuer.issuer,
         "AUTH0_AUDIENCE": AUDIENCE,
         "AUTH0_JWKS_TIMEOUT": str(args.timeout),
