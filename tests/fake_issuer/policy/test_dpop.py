@@ -7,7 +7,6 @@ from collections.abc import Callable
 
 import pytest
 
-from fake_issuer import DEFAULT_AUDIENCE, DEFAULT_ISSUER
 from fake_issuer.dpop import DPOP_ALGORITHMS, access_token_hash, key_thumbprint, mint_dpop_proof, proof_jwk
 from fake_issuer.policy.contract import (
     BEARER,
@@ -41,14 +40,11 @@ from fake_issuer.policy.oracle import (
     PUBLIC,
     SCOPED,
     Outcome,
-    Policy,
 )
 from fake_issuer.policy.proofs import bound_token_spec, proof_keys, proof_spec
-from fake_issuer.policy.spec import ABSENT, Signing, TokenSpec, key_ring
+from fake_issuer.policy.spec import ABSENT, Signing, TokenSpec
+from tests.fake_issuer.policy.builders import NOW, POLICY, RING
 
-NOW = 1_700_000_000
-RING = key_ring(DEFAULT_ISSUER)
-POLICY = Policy.for_keys(DEFAULT_ISSUER, DEFAULT_AUDIENCE, RING.published)
 KEYS = proof_keys()
 URL = ORIGIN + PRIVATE
 ALLOWED = DPoPPolicy()

@@ -26,22 +26,8 @@ from fake_issuer.policy.oracle import (
     judge,
     unusable_key,
 )
-from fake_issuer.policy.spec import Signing, TokenSpec, key_ring, signing_variants
-
-NOW = 1_700_000_000
-RING = key_ring(DEFAULT_ISSUER)
-POLICY = Policy.for_keys(DEFAULT_ISSUER, DEFAULT_AUDIENCE, RING.published)
-GOOD_HEADER = {"alg": "RS256", "typ": "JWT", "kid": RING.issuer.kid}
-GOOD_CLAIMS = {"iss": DEFAULT_ISSUER, "aud": DEFAULT_AUDIENCE, "exp": NOW + 60, "scope": "read:messages"}
-GOOD_SIGNING = Signing("RS256", key=RING.issuer)
-
-
-def spec(
-    *, header: Any = None, drop: tuple[str, ...] = (), signing: Signing = GOOD_SIGNING, **claims: Any
-) -> TokenSpec:
-    """The good token with ``claims`` replaced, ``drop`` removed, ``header`` (dict or bytes) instead."""
-    body = {name: value for name, value in {**GOOD_CLAIMS, **claims}.items() if name not in drop}
-    return TokenSpec(GOOD_HEADER if header is None else header, body, signing)
+from fake_issuer.policy.spec import Signing, TokenSpec, signing_variants
+from tests.fake_issuer.policy.builders import GOOD_HEADER, GOOD_SIGNING, NOW, POLICY, RING, spec
 
 
 def rule(token: TokenSpec) -> int | None:
