@@ -69,13 +69,19 @@ class DPoPPolicy:
 
 @dataclass(frozen=True)
 class DPoPRequest:
-    """A request: ``Authorization: <scheme> <token>``, zero or more ``DPoP`` headers, method and URL."""
+    """A request: ``Authorization: <scheme> <token>``, zero or more ``DPoP`` headers, method and URL.
+
+    ``raw_authorization``, when given, is the whole ``Authorization`` value sent instead (spacing,
+    case, extra tokens: whatever the test draws); ``token`` is still the access token it is about,
+    the one the proof's ``ath`` hashes, and the oracle judges the value by what it really carries.
+    """
 
     token: TokenSpec | None
     proofs: tuple[TokenSpec, ...] = ()
     scheme: str | None = "DPoP"
     method: str = "GET"
     url: str = ORIGIN + PRIVATE
+    raw_authorization: str | None = None
 
     @property
     def endpoint(self) -> str:
@@ -90,6 +96,8 @@ class DPoPRequest:
     @property
     def authorization(self) -> str | None:
         """The ``Authorization`` value (None: no header)."""
+        if self.raw_authorization is not None:
+            return self.raw_authorization
         if self.scheme is None:
             return None
         return f"{self.scheme} {self.access_token}".rstrip(" ")
@@ -212,6 +220,18 @@ def bad_proof_claims(
     return None
 
 
+# -- check 6: ath (RFC 9449 §4.2, §4.3 step 12) -------------------------------------------------------
+
+
+def presented_hash(token: str) -> str | None:
+    """The ``ath`` the token presented after the scheme owes: base64url(SHA-256(its ASCII octets)).
+
+    None when ``token`` is not ASCII: RFC 9449 §4.2 hashes the ASCII encoding of an access token, and
+    a token68 (RFC 9110 §11.4) is ASCII, so such a value has no hash any ``ath`` could equal.
+    """
+    return access_token_hash(token) if token.isascii() else None
+
+
 # -- the whole request --------------------------------------------------------------------------------
 
 
@@ -238,20 +258,22 @@ def judge_dpop(
         if dpop.mode == "required":
             return Verdict(NO_CREDENTIALS, "scheme", "no DPoP credentials")
         return Verdict(NO_CREDENTIALS, "scheme", "no credentials", "bearer")
-    token = rest.lstrip(" ")
+    token = rest.lstrip(" ")  # rule 1's spacing: 1*SP between scheme and token (RFC 9110 §11.4)
     if not token or " " in token:
         return Verdict(INVALID_TOKEN, "authorization", "not exactly one token after DPoP")
-    return _checked(request, policy, dpop, now, seen, nonces)
+    return _checked(request, token, policy, dpop, now, seen, nonces)
 
 
 def _checked(
     request: DPoPRequest,
+    token: str,
     policy: Policy,
     dpop: DPoPPolicy,
     now: Number,
     seen: Collection[tuple[str, str]],
     nonces: Collection[str],
 ) -> Verdict:
+    """Checks 1-9 for a DPoP-scheme request carrying ``token`` (the text after the scheme)."""
     if len(request.proofs) != 1:
         if request.proofs:
             return Verdict(INVALID_REQUEST, "proof 1: one DPoP header", "several DPoP headers")
@@ -271,12 +293,15 @@ def _checked(
     reason = bad_proof_claims(claims, request, dpop, now)
     if reason is not None:
         return Verdict(INVALID_PROOF, "proof 5: jti, htm, htu, iat", reason)
-    if claims.get("ath") != access_token_hash(request.access_token):
+    owed = presented_hash(token)
+    if owed is None or claims.get("ath") != owed:
         return Verdict(INVALID_PROOF, "proof 6: ath", f"ath {claims.get('ath')!r} is not the token's hash")
     nonce = claims.get("nonce")
     if dpop.nonce and not (isinstance(nonce, str) and nonce in nonces):
         return Verdict(USE_NONCE, "proof 7: nonce", f"nonce {claims.get('nonce')!r} is not current")
-    assert request.token is not None  # the Authorization header carried one
+    if request.token is None or token != request.access_token:
+        # The header carries other text than the request's token (``raw_authorization``: garbage).
+        return Verdict(INVALID_TOKEN, "token", "the Authorization header carries another token")
     judgement = judge(request.token, policy, now)
     if judgement.rule is not None:
         return Verdict(INVALID_TOKEN, f"token: rule {judgement.rule}", judgement.reason)
@@ -297,6 +322,8 @@ def _bearer(request: DPoPRequest, policy: Policy, now: Number) -> Verdict:
     token = bearer_token(request.authorization)
     if isinstance(token, Outcome) or request.token is None:
         return Verdict(INVALID_TOKEN, "authorization", "not exactly one token after Bearer", "bearer")
+    if token != request.access_token:  # ``raw_authorization`` carrying other text than the token
+        return Verdict(INVALID_TOKEN, "token", "the Authorization header carries another token", "bearer")
     judgement = judge(request.token, policy, now)
     if judgement.rule is not None:
         return Verdict(INVALID_TOKEN, f"token: rule {judgement.rule}", judgement.reason, "bearer")

@@ -35,7 +35,8 @@ def wanted_for(value: str | None, endpoint: str) -> Outcome:
 
 def _not_dpop(value: str | None) -> bool:
     # The DPoP scheme (RFC 9449 §7.1) has its own oracle, fake_issuer.policy.dpop, and its own
-    # properties (tests/properties/test_dpop.py); this one judges Bearer and every other scheme.
+    # properties (tests/properties/test_dpop.py, which draws any DPoP-scheme value, with or without a
+    # proof, in every mode); this one judges Bearer and every other scheme.
     return value is None or value.strip(" \t").partition(" ")[0].lower() != "dpop"
 
 

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable
 
 import pytest
 
-from fake_issuer import DEFAULT_AUDIENCE, DEFAULT_ISSUER
-from fake_issuer.dpop import DPOP_ALGORITHMS, key_thumbprint, mint_dpop_proof, proof_jwk
+from fake_issuer.dpop import DPOP_ALGORITHMS, access_token_hash, key_thumbprint, mint_dpop_proof, proof_jwk
 from fake_issuer.policy.contract import (
     BEARER,
     Answer,
@@ -23,11 +23,13 @@ from fake_issuer.policy.dpop import (
     USE_NONCE,
     DPoPPolicy,
     DPoPRequest,
+    Mode,
     bad_proof_key,
     challenge_of,
     dpop_challenges,
     judge_dpop,
     normalized_uri,
+    presented_hash,
 )
 from fake_issuer.policy.oracle import (
     INSUFFICIENT_SCOPE,
@@ -38,14 +40,11 @@ from fake_issuer.policy.oracle import (
     PUBLIC,
     SCOPED,
     Outcome,
-    Policy,
 )
 from fake_issuer.policy.proofs import bound_token_spec, proof_keys, proof_spec
-from fake_issuer.policy.spec import ABSENT, Signing, TokenSpec, key_ring
+from fake_issuer.policy.spec import ABSENT, Signing, TokenSpec
+from tests.fake_issuer.policy.builders import NOW, POLICY, RING
 
-NOW = 1_700_000_000
-RING = key_ring(DEFAULT_ISSUER)
-POLICY = Policy.for_keys(DEFAULT_ISSUER, DEFAULT_AUDIENCE, RING.published)
 KEYS = proof_keys()
 URL = ORIGIN + PRIVATE
 ALLOWED = DPoPPolicy()
@@ -304,3 +303,59 @@ def test_use_dpop_nonce_owes_a_dpop_nonce_header() -> None:
     assert breaches(Answer(401, challenge, body), USE_NONCE, POLICY, scheme) == [
         "use_dpop_nonce without a DPoP-Nonce header"
     ]
+
+
+def raw(value: str) -> DPoPRequest:
+    """A valid DPoP request whose ``Authorization`` is ``value``, ``{token}`` standing for its token."""
+    built = request()
+    return dataclasses.replace(built, raw_authorization=value.replace("{token}", built.access_token))
+
+
+@pytest.mark.parametrize(
+    ("value", "mode", "wanted", "challenge"),
+    [
+        # Rule 1's spacing (docs/validation-policy.md, DPoP): 1*SP, the scheme in any case, and
+        # whitespace around the value not part of it (RFC 9110 §11.1, §11.4, §5.5).
+        ("DPoP   {token}", "allowed", OK, "dpop"),
+        (" \tdpop {token} \t", "required", OK, "dpop"),
+        # Another scheme, as rule 1's Bearer<TAB>token: no credentials (the bare challenge of the mode).
+        ("DPoP\t{token}", "allowed", NO_CREDENTIALS, "bearer"),
+        ("DPoP\t{token}", "required", NO_CREDENTIALS, "dpop"),
+        ("DPoP{token}", "allowed", NO_CREDENTIALS, "bearer"),
+        # Empty credentials, two tokens: 401 invalid_token (rule 1), with the DPoP challenge.
+        ("DPoP", "allowed", INVALID_TOKEN, "dpop"),
+        ("dpop   ", "required", INVALID_TOKEN, "dpop"),
+        ("DPoP {token} {token}", "allowed", INVALID_TOKEN, "dpop"),
+        ("DPoP x y", "required", INVALID_TOKEN, "dpop"),
+        # With AUTH0_DPOP=disabled, DPoP is another scheme whatever follows it.
+        ("DPoP {token}", "disabled", NO_CREDENTIALS, "bearer"),
+        ("DPoP x y", "disabled", NO_CREDENTIALS, "bearer"),
+    ],
+)
+def test_a_raw_dpop_authorization_value_is_read_as_rule_1_says(
+    value: str, mode: Mode, wanted: Outcome, challenge: str
+) -> None:
+    verdict = judge_dpop(raw(value), POLICY, DPoPPolicy(mode=mode), NOW)
+    assert (verdict.outcome, verdict.challenge) == (wanted, challenge), verdict.reason
+
+
+def test_a_raw_authorization_carrying_other_text_is_not_the_requests_token() -> None:
+    # The proof's ath is the hash of the token presented (RFC 9449 §4.2): other text fails check 6 ...
+    assert judge_dpop(raw("DPoP other"), POLICY, ALLOWED, NOW).check == "proof 6: ath"
+    # ... and a text that is not ASCII has no hash an ath could equal, even a missing one.
+    assert judge_dpop(raw("DPoP \x80"), POLICY, ALLOWED, NOW).check == "proof 6: ath"
+    assert presented_hash("\x80") is None and presented_hash("abc") == access_token_hash("abc")
+    no_ath = request(proof={"ath": ABSENT})
+    assert judge_dpop(
+        dataclasses.replace(no_ath, raw_authorization="DPoP é"), POLICY, ALLOWED, NOW
+    ).check == ("proof 6: ath")
+    # A proof made for the other text passes check 6; the token presented is still not the request's.
+    other = request(proof={"ath": access_token_hash("other")})
+    verdict = judge_dpop(dataclasses.replace(other, raw_authorization="DPoP other"), POLICY, ALLOWED, NOW)
+    assert (verdict.outcome, verdict.check) == (INVALID_TOKEN, "token")
+    # Bearer too: a value around other text is not the token (rule 1, then rule 2 for that text).
+    bearer = dataclasses.replace(request(token={"cnf": ABSENT}), raw_authorization="Bearer other")
+    verdict = judge_dpop(bearer, POLICY, ALLOWED, NOW)
+    assert (verdict.outcome, verdict.check, verdict.challenge) == (INVALID_TOKEN, "token", "bearer")
+    spaced = dataclasses.replace(bearer, raw_authorization=f"bearer   {bearer.access_token}")
+    assert judge_dpop(spaced, POLICY, ALLOWED, NOW).outcome == OK

@@ -7,16 +7,11 @@ from collections import Counter
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from fake_issuer import DEFAULT_AUDIENCE, DEFAULT_ISSUER
 from fake_issuer.policy.dpop import DPoPPolicy, DPoPRequest, judge_dpop, normalized_uri
 from fake_issuer.policy.dpop_strategies import dpop_requests, htus, valid_dpop_requests
-from fake_issuer.policy.oracle import Policy
 from fake_issuer.policy.proofs import proof_keys
-from fake_issuer.policy.spec import key_ring
+from tests.fake_issuer.policy.builders import NOW, POLICY, RING
 
-NOW = 1_700_000_000
-RING = key_ring(DEFAULT_ISSUER)
-POLICY = Policy.for_keys(DEFAULT_ISSUER, DEFAULT_AUDIENCE, RING.published)
 KEYS = proof_keys()
 URL = "http://testserver/api/private"
 

@@ -8,8 +8,6 @@ looked at, a published RSA key without a modulus is unusable (rule 4) rather tha
 
 from __future__ import annotations
 
-from typing import Any
-
 import pytest
 
 from fake_issuer import DEFAULT_AUDIENCE, DEFAULT_ISSUER
@@ -23,19 +21,8 @@ from fake_issuer.policy.oracle import (
     judge,
     unusable_key,
 )
-from fake_issuer.policy.spec import Signing, TokenSpec, key_ring
-
-NOW = 1_700_000_000
-RING = key_ring(DEFAULT_ISSUER)
-POLICY = Policy.for_keys(DEFAULT_ISSUER, DEFAULT_AUDIENCE, RING.published)
-HEADER = {"alg": "RS256", "typ": "JWT", "kid": RING.issuer.kid}
-CLAIMS = {"iss": DEFAULT_ISSUER, "aud": DEFAULT_AUDIENCE, "exp": NOW + 60, "scope": "read:messages"}
-SIGNING = Signing("RS256", key=RING.issuer)
-
-
-def token(header: dict[str, Any] | None = None, signing: Signing = SIGNING, **claims: Any) -> TokenSpec:
-    """The good token spec with ``header`` instead of the good one and ``claims`` replaced."""
-    return TokenSpec(HEADER if header is None else header, {**CLAIMS, **claims}, signing)
+from fake_issuer.policy.spec import Signing
+from tests.fake_issuer.policy.builders import GOOD_HEADER, NOW, POLICY, RING, spec
 
 
 @pytest.mark.parametrize(
@@ -68,15 +55,15 @@ def test_rule_1_whitespace_is_space_and_tab_only(value: str, outcome: object) ->
     ],
 )
 def test_rule_3_every_key_choosing_member_is_refused(member: str, value: object) -> None:
-    judgement = judge(token({**HEADER, member: value}), POLICY, NOW)
+    judgement = judge(spec(header={**GOOD_HEADER, member: value}), POLICY, NOW)
     assert judgement.rule == 3
     assert member in judgement.reason
 
 
 def test_rule_3_blames_an_hmac_header_before_the_signature() -> None:
     hmac = Signing("HS256", secret=RING.issuer.public_pem())
-    assert judge(token({**HEADER, "alg": "HS256"}, hmac), POLICY, NOW).rule == 3
-    assert judge(token(signing=hmac), POLICY, NOW).rule == 5  # header says RS256: the signature fails
+    assert judge(spec(header={**GOOD_HEADER, "alg": "HS256"}, signing=hmac), POLICY, NOW).rule == 3
+    assert judge(spec(signing=hmac), POLICY, NOW).rule == 5  # header says RS256: the signature fails
 
 
 def test_rule_4_an_rsa_key_without_modulus_is_unusable() -> None:
@@ -85,16 +72,16 @@ def test_rule_4_an_rsa_key_without_modulus_is_unusable() -> None:
     without_n = Policy(
         DEFAULT_ISSUER, DEFAULT_AUDIENCE, {RING.issuer.kid: [{"kty": "RSA", "e": public["e"]}]}
     )
-    assert judge(token(), without_n, NOW).rule == 4
+    assert judge(spec(), without_n, NOW).rule == 4
 
 
 def test_policy_for_keys_passes_its_options() -> None:
     strict = Policy.for_keys(DEFAULT_ISSUER, DEFAULT_AUDIENCE, RING.published, leeway=0, required_scope="x")
     assert (strict.leeway, strict.required_scope) == (0, "x")
-    late = token(exp=NOW - 30)
+    late = spec(exp=NOW - 30)
     assert judge(late, POLICY, NOW).rule is None  # inside the default 60 s leeway
     assert judge(late, strict, NOW).rule == 8
-    assert expected(token(), strict, SCOPED, NOW).status == 403  # read:messages is not "x"
+    assert expected(spec(), strict, SCOPED, NOW).status == 403  # read:messages is not "x"
 
 
 def test_policy_defaults_follow_the_written_policy() -> None:

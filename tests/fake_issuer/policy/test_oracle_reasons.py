@@ -11,15 +11,10 @@ from typing import Any
 
 import pytest
 
-from fake_issuer import DEFAULT_AUDIENCE, DEFAULT_ISSUER
-from fake_issuer.policy.oracle import Policy, judge, unusable_key
-from fake_issuer.policy.spec import Signing, TokenSpec, key_ring
+from fake_issuer.policy.oracle import judge, unusable_key
+from fake_issuer.policy.spec import Signing
+from tests.fake_issuer.policy.builders import GOOD_SIGNING, NOW, POLICY, RING, spec
 
-NOW = 1_700_000_000
-RING = key_ring(DEFAULT_ISSUER)
-POLICY = Policy.for_keys(DEFAULT_ISSUER, DEFAULT_AUDIENCE, RING.published)
-HEADER = {"alg": "RS256", "typ": "JWT", "kid": RING.issuer.kid}
-CLAIMS = {"iss": DEFAULT_ISSUER, "aud": DEFAULT_AUDIENCE, "exp": NOW + 60, "scope": "read:messages"}
 PHRASE = re.compile(r"[a-z][^\n]*[^.\s]")
 
 
@@ -30,8 +25,7 @@ def names(reason: str, word: str) -> bool:
 
 def reason_for(drop: tuple[str, ...] = (), signing: Signing | None = None, **claims: Any) -> str:
     """The oracle's reason for the good token with ``claims`` replaced and ``drop`` removed."""
-    body = {k: v for k, v in {**CLAIMS, **claims}.items() if k not in drop}
-    judgement = judge(TokenSpec(HEADER, body, signing or Signing("RS256", key=RING.issuer)), POLICY, NOW)
+    judgement = judge(spec(drop=drop, signing=signing or GOOD_SIGNING, **claims), POLICY, NOW)
     assert judgement.rule is not None
     return judgement.reason
 

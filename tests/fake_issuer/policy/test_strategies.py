@@ -6,9 +6,9 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from fake_issuer import DEFAULT_AUDIENCE, DEFAULT_ISSUER
-from fake_issuer.policy.oracle import Policy, bearer_token, json_object, judge
-from fake_issuer.policy.spec import ABSENT, ENCODINGS, TokenSpec, key_ring
+from fake_issuer import DEFAULT_ISSUER
+from fake_issuer.policy.oracle import bearer_token, json_object, judge
+from fake_issuer.policy.spec import ABSENT, ENCODINGS, TokenSpec
 from fake_issuer.policy.strategies import (
     authorizations,
     claim_sets,
@@ -17,10 +17,7 @@ from fake_issuer.policy.strategies import (
     token_specs,
     valid_token_specs,
 )
-
-NOW = 1_700_000_000
-RING = key_ring(DEFAULT_ISSUER)
-POLICY = Policy.for_keys(DEFAULT_ISSUER, DEFAULT_AUDIENCE, RING.published)
+from tests.fake_issuer.policy.builders import NOW, POLICY, RING
 
 
 @given(miss=near_misses(of=DEFAULT_ISSUER))
