@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import secrets
 
 import pytest
 from django.conf import settings
@@ -146,7 +147,8 @@ def test_dpop_errors_have_a_readable_repr() -> None:
 
 def test_the_default_cache_remembers_more_proofs_than_djangos_300() -> None:
     store = ReplayStore(caches["default"], ttl=330)
-    pairs = [("jkt-many", f"jti-{n}") for n in range(1_000)]
+    jkt = f"jkt-{secrets.token_hex(8)}"  # fresh per run: the store outlives one pytest run in a process
+    pairs = [(jkt, f"jti-{n}") for n in range(1_000)]
     assert all(store.first_use(*pair) for pair in pairs)
     assert not any(store.first_use(*pair) for pair in pairs)
 
