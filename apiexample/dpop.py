@@ -129,10 +129,9 @@ def decode_proof(proof: str) -> tuple[dict[str, Any], dict[str, Any], ECKey | RS
     segments = proof.split(".")
     if len(segments) != 3:
         raise InvalidDPoPProof("The DPoP proof is not a compact JWS of three segments.")
-    try:
-        header = _json_object(_b64url_decode(segments[0], "header"), "header")
-        payload = _b64url_decode(segments[1], "payload")
-        signature = _b64url_decode(segments[2], "signature")
+    try:  # the MalformedToken's own description (which segment) is replaced by the proof's
+        raw_header, payload, signature = [_b64url_decode(segment, "segment") for segment in segments]
+        header = _json_object(raw_header, "header")
     except MalformedToken:
         raise InvalidDPoPProof("The DPoP proof is not a compact JWS of canonical base64url JSON.") from None
     typ = header.get("typ")
@@ -237,9 +236,9 @@ class NonceSource:
 
     def current(self, now: float) -> str:
         """The nonce to hand out now."""
-        return self._nonce(int(now // self.lifetime))
+        return self._nonce(math.floor(now) // self.lifetime)
 
     def accepts(self, nonce: object, now: float) -> bool:
         """Whether ``nonce`` is the current nonce or the one before it."""
-        window = int(now // self.lifetime)
+        window = math.floor(now) // self.lifetime
         return isinstance(nonce, str) and nonce in (self._nonce(window), self._nonce(window - 1))
