@@ -79,6 +79,7 @@ class DjangoAPI:
             leeway=config.leeway,
             required_scope=REQUIRED_SCOPE,
             realm=REALM,
+            organization=config.organization,
         )
 
     @property
@@ -169,6 +170,21 @@ class DjangoAPI:
                 yield self._pinned(require_auth)
         finally:
             caches[DPOP_CACHE].clear()
+            self._pinned(require_auth)
+
+    @contextmanager
+    def organization_settings(self, organization: str | None) -> Iterator[DjangoAPI]:
+        """The API with ``AUTH0_ORGANIZATION`` = ``organization`` (rule 11; None: unset) for the duration."""
+        from django.conf import settings
+        from django.test.utils import override_settings
+
+        from apiexample.auth import require_auth
+
+        config = dataclasses.replace(settings.AUTH0, organization=organization)
+        try:
+            with override_settings(AUTH0=config):
+                yield self._pinned(require_auth)
+        finally:
             self._pinned(require_auth)
 
     def forget_proofs(self) -> None:

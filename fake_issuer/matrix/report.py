@@ -32,6 +32,7 @@ RULES = {
     8: "exp",
     9: "nbf / iat",
     10: "claim types",
+    11: "org_id",
 }
 DISAGREEMENTS = "Disagreements with the oracle"
 

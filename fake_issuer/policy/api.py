@@ -40,7 +40,7 @@ from fake_issuer.policy.spec import Signing, TokenSpec, key_ring
 if TYPE_CHECKING:
     from hypothesis.strategies import SearchStrategy
 
-#: What each rule checks (``docs/validation-policy.md``, "Rule 1".."Rule 10").
+#: What each rule checks (``docs/validation-policy.md``, "Rule 1".."Rule 11").
 RULES = {
     1: "Authorization header",
     2: "compact JWS of JSON objects",
@@ -52,6 +52,7 @@ RULES = {
     8: "exp",
     9: "nbf and iat",
     10: "claim types (scope, sub)",
+    11: "org_id (Auth0 Organizations)",
 }
 #: RFC 9068 §2.1 ``at+jwt`` first; ``JWT`` is what Auth0 sends.
 DEFAULT_TYPS = ("at+jwt", "application/at+jwt", "JWT")
@@ -138,7 +139,9 @@ class APIPolicy:
     ``public`` paths answer 200 whatever is sent. ``keys`` are the keys the API's JWKS publishes
     (default: the key ``FakeIssuer(issuer)`` and the ``fake_issuer`` fixture sign with); tokens are
     signed with the first. ``window`` is how long, in seconds, a drawn token's verdict must hold, so
-    the API's clock moving on during the test never changes the answer owed.
+    the API's clock moving on during the test never changes the answer owed. ``organization`` is an
+    Auth0 Organization id (rule 11): when set, a token's ``org_id`` must be a string equal to it, and
+    the tokens built and drawn as valid carry it; None (the default): ``org_id`` is not looked at.
     """
 
     issuer: str
@@ -150,6 +153,7 @@ class APIPolicy:
     public: Sequence[str] = ()
     keys: Sequence[SigningKey] = ()
     window: int = 120
+    organization: str | None = None
     clock: Callable[[], float] = field(default=time.time, repr=False, compare=False)
 
     @classmethod
@@ -179,6 +183,7 @@ class APIPolicy:
             endpoints=dict(self.endpoints),
             public=frozenset(self.public),
             typs=frozenset(typ.lower() for typ in self.typs),
+            organization=self.organization,
         )
 
     @property
@@ -206,6 +211,8 @@ class APIPolicy:
         scope = " ".join(self.scopes) if scope is None else scope
         if scope:
             claims["scope"] = scope
+        if self.organization is not None:
+            claims["org_id"] = self.organization
         return claims
 
     def header(self) -> dict[str, object]:

@@ -27,7 +27,8 @@ if TYPE_CHECKING:
 SearchStrategy = st.SearchStrategy
 #: Claim names a validator may not know and must ignore (RFC 7519 §4.3: collision-resistant names).
 PRIVATE_NAMES = ("https://claims.example/roles", "https://claims.example/org", "x_tenant", "x_note")
-#: Registered claims ``claim_tokens`` varies (``jti`` and ``client_id`` stay valid strings).
+#: Registered claims ``claim_tokens`` varies (``jti`` and ``client_id`` stay valid strings), and
+#: ``org_id`` too when the policy names an Organization (rule 11).
 VARIED = ("iss", "sub", "aud", "exp", "nbf", "iat")
 
 
@@ -109,10 +110,12 @@ def claim_tokens(policy: APIPolicy) -> Drawn:
         strategies["sub"] = st.one_of(drawn.texts(), drawn.wrong_types(like="client@clients"))
         strategies["scope"] = st.one_of(scope_values(policy), scopes)
 
+        varied = [*VARIED, "scope", *strategies.keys() & {"org_id"}]  # org_id: with an Organization
+
         @st.composite
         def specs(draw: st.DrawFn) -> TokenSpec:
             claims = policy.valid_claims(now, scope=draw(scope_values(policy)))
-            for name in draw(st.lists(st.sampled_from([*VARIED, "scope"]), unique=True, max_size=3)):
+            for name in draw(st.lists(st.sampled_from(varied), unique=True, max_size=3)):
                 claims[name] = draw(strategies[name])
             return TokenSpec(header, without_absent(claims), Signing("RS256", key=key))
 

@@ -75,6 +75,8 @@ class Policy:
     public: frozenset[str] = frozenset({PUBLIC})
     #: Accepted ``typ`` values, lower case (RFC 7515 §4.1.9: compared case-insensitively).
     typs: frozenset[str] = frozenset(TYPES)
+    #: Rule 11 (Auth0 Organizations): the ``org_id`` every token must carry; None: not checked.
+    organization: str | None = None
 
     @classmethod
     def for_keys(cls, issuer: str, audience: str, keys: Iterable[SigningKey], **options: Any) -> Policy:
@@ -265,6 +267,16 @@ def bad_claim_types(claims: Mapping[str, object]) -> str | None:
     return None
 
 
+def wrong_organization(claims: Mapping[str, object], policy: Policy) -> str | None:
+    """Rule 11: with an Organization configured, ``org_id`` is not a string exactly equal to it."""
+    if policy.organization is None:
+        return None  # unset: org_id (and org_name) are not looked at
+    org_id = claims.get("org_id")
+    if isinstance(org_id, str) and org_id == policy.organization:
+        return None
+    return f"org_id {org_id!r} is not the organization" if "org_id" in claims else "org_id is missing"
+
+
 def scope_granted(claims: Mapping[str, object], scope: str) -> bool:
     """``scope`` is one of the space-separated entries of the ``scope`` claim (RFC 6749 §3.3)."""
     granted = claims.get("scope")
@@ -275,7 +287,7 @@ def scope_granted(claims: Mapping[str, object], scope: str) -> bool:
 
 
 def judge(spec: TokenSpec, policy: Policy, now: Number) -> Judgement:
-    """Apply rules 2-10 in order; the first that fails decides (docs/validation-policy.md)."""
+    """Apply rules 2-11 in order; the first that fails decides (docs/validation-policy.md)."""
     reason = malformed(spec)
     if reason is not None:
         return Judgement(2, reason)
@@ -294,6 +306,7 @@ def judge(spec: TokenSpec, policy: Policy, now: Number) -> Judgement:
         (8, bad_expiry(claims, policy, now)),
         (9, bad_times(claims, policy, now)),
         (10, bad_claim_types(claims)),
+        (11, wrong_organization(claims, policy)),
     ):
         if reason is not None:
             return Judgement(rule, reason, claims)

@@ -161,10 +161,22 @@ def extra_claims() -> SearchStrategy[dict[str, object]]:
     return st.dictionaries(names, json_values(), max_size=3)
 
 
+def organizations(*, organization: str) -> SearchStrategy[object]:
+    """``org_id`` values (rule 11): the Organization, its near misses, wrong types, missing, any text."""
+    return st.one_of(
+        st.just(organization),
+        near_misses(of=organization),
+        absents(),
+        wrong_types(like=organization),
+        texts(),
+    )
+
+
 def claim_strategies(*, policy: Policy, now: int) -> dict[str, SearchStrategy[object]]:
-    """The strategy for each registered claim, for ``policy`` at ``now``."""
+    """The strategy for each registered claim, for ``policy`` at ``now`` (and ``org_id``, rule 11, when
+    ``policy`` names an Organization)."""
     leeway = int(policy.leeway)
-    return {
+    strategies: dict[str, SearchStrategy[object]] = {
         "iss": issuers(issuer=policy.issuer),
         "sub": subjects(),
         "aud": audiences(audience=policy.audience),
@@ -175,11 +187,14 @@ def claim_strategies(*, policy: Policy, now: int) -> dict[str, SearchStrategy[ob
         "jti": token_ids(),
         "azp": json_values(),
     }
+    if policy.organization is not None:
+        strategies["org_id"] = organizations(organization=policy.organization)
+    return strategies
 
 
 def valid_claims(policy: Policy, now: int) -> dict[str, object]:
     """Auth0's client-credentials claims, valid at ``now`` under ``policy`` (the starting point)."""
-    return {
+    claims: dict[str, object] = {
         "iss": policy.issuer,
         "sub": "client@clients",
         "aud": [policy.audience, policy.issuer + "userinfo"],
@@ -189,6 +204,9 @@ def valid_claims(policy: Policy, now: int) -> dict[str, object]:
         "azp": "client",
         "gty": "client-credentials",
     }
+    if policy.organization is not None:
+        claims["org_id"] = policy.organization  # Auth0's claim for a token issued for an Organization
+    return claims
 
 
 def claim_sets(*, policy: Policy, now: int) -> SearchStrategy[dict[str, object]]:

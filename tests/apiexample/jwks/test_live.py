@@ -9,11 +9,12 @@ however fast the machine is (a late JWKS answers seconds after the client's time
 from __future__ import annotations
 
 import json
+import logging
 import socket
 import socketserver
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
@@ -305,13 +306,23 @@ def test_a_body_cut_short_or_stalled_is_a_failure(body: str, reason: str, watche
     assert caught.value.reason == reason
 
 
-def test_a_fetch_stuck_in_trickled_headers_is_given_up_and_a_healthy_jwks_used_at_once() -> None:
+def test_a_fetch_stuck_in_trickled_headers_is_given_up_and_a_healthy_jwks_used_at_once(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    caplog.set_level(logging.WARNING, logger="apiexample.jwks.client")
     issuer = FakeIssuer()
     jwks = JWKSServer(issuer)
     jwks.body = "trickle headers"
     clock = FakeClock()
+    threads: list[threading.Thread] = []
+
+    def spawn(work: Callable[[], None]) -> None:  # the client's own spawn, keeping each thread to join
+        thread = threading.Thread(target=work, name="jwks-fetch", daemon=True)
+        threads.append(thread)
+        thread.start()
+
     # A caller's own session, without jwks_session()'s watchdog: the fetch stays stuck in the headers.
-    client = JWKSClient(jwks.url, timeout=0.3, clock=clock, session=requests.Session())
+    client = JWKSClient(jwks.url, timeout=0.3, clock=clock, session=requests.Session(), spawn=spawn)
     with serving(jwks):
         with pytest.raises(KeysUnavailable) as caught:
             client.get_key(issuer.signing_key.kid)
@@ -324,11 +335,16 @@ def test_a_fetch_stuck_in_trickled_headers_is_given_up_and_a_healthy_jwks_used_a
         assert client.get_key(issuer.signing_key.kid) is not None
         assert jwks.fetches == 2
         assert client._abandoned == 1  # the stuck fetch was not waited for: it is still reading
-    # Leaving the block stops the trickle: the stuck fetch ends, its outcome ignored.
-    deadline = time.monotonic() + PATIENCE
-    while client._abandoned:
-        assert time.monotonic() < deadline, "the given-up fetch never ended"
-        time.sleep(0.001)
+        assert len(threads) == 2 and threads[0].is_alive()
+    # Leaving the block stops the trickle: the stuck fetch ends, its outcome ignored. Joining its
+    # thread waits for all it does at the end (its bookkeeping, then its closing log line), however
+    # loaded the machine, instead of polling a counter that changes before the line is written.
+    threads[0].join(PATIENCE)
+    assert not threads[0].is_alive(), "the given-up fetch never ended"
+    closing = [r for r in caplog.records if "ended after it was given up" in r.getMessage()]
+    assert len(closing) == 1 and closing[0].levelno == logging.WARNING
+    assert closing[0].threadName == "jwks-fetch"
+    assert client._abandoned == 0
     assert client.get_key(issuer.signing_key.kid) is not None
     assert jwks.fetches == 2
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import jwt
 import pytest
-from hypothesis import given, settings
+from hypothesis import find, given, settings
 from hypothesis.vendor.pretty import pretty
 
 from fake_issuer import FakeIssuer, generate_ec_key
@@ -54,7 +54,7 @@ def test_the_answer_names_the_rule() -> None:
     assert POLICY.expect(POLICY.token(claims={"aud": "urn:other"}), "/read").rule == 7
     assert POLICY.expect(POLICY.token(header={"typ": "JOSE"}), "/read").rule == 3
     assert POLICY.expect(POLICY.token(key=TENANT.new_key(kid=TENANT.signing_key.kid)), "/read").rule == 5
-    assert set(RULES) == set(range(1, 11))
+    assert set(RULES) == set(range(1, 12))
 
 
 def test_credentials_are_read_as_rule_one_says() -> None:
@@ -172,3 +172,61 @@ def test_hypothesis_prints_a_token_as_its_claims() -> None:
     token = POLICY.token(now=NOW)
     assert pretty(token) == repr(token)
     assert f"at={NOW}" in pretty(token) and "'iss': 'https://tenant.example/'" in pretty(token)
+
+
+ORG_POLICY = APIPolicy(
+    issuer="https://tenant.example/",
+    audience="urn:api",
+    endpoints={"/private": None, "/read": "read:x"},
+    organization="org_9xY",
+)
+
+
+def test_the_organization_is_off_by_default_and_rule_11_when_set() -> None:
+    assert POLICY.organization is None and POLICY.oracle.organization is None
+    assert POLICY.expect(POLICY.token(claims={"org_id": 5}), "/private").status == 200
+    assert ORG_POLICY.oracle.organization == "org_9xY"
+    token = ORG_POLICY.token()
+    assert decode_org(token) == "org_9xY"  # a valid token carries the Organization
+    assert ORG_POLICY.expect(token, "/read").status == 200
+    for org_id in ("org_other", "ORG_9XY", "org_9xY ", 5, None, ["org_9xY"]):
+        owed = ORG_POLICY.expect(ORG_POLICY.token(claims={"org_id": org_id}), "/read")
+        assert (owed.status, owed.error, owed.rule) == (401, "invalid_token", 11), org_id
+    missing = ORG_POLICY.expect(ORG_POLICY.token(drop=["org_id"]), "/private")
+    assert (missing.status, missing.rule, missing.reason) == (401, 11, "org_id is missing")
+    assert (
+        str(missing)
+        == "/private owes 401 invalid_token (Rule 11, org_id (Auth0 Organizations): org_id is missing)"
+    )
+
+
+def decode_org(token: str) -> object:
+    """The ``org_id`` claim PyJWT reads from ``token`` (no signature check: the key is the tenant's)."""
+    claims: dict[str, object] = jwt.decode(token, options={"verify_signature": False})
+    return claims.get("org_id")
+
+
+@settings(max_examples=25, deadline=None)
+@given(token=ORG_POLICY.valid_tokens())
+def test_valid_tokens_carry_the_organization(token: Token) -> None:
+    assert ORG_POLICY.judge(token).rule is None
+    assert decode_org(token) == "org_9xY"
+
+
+@settings(max_examples=50, deadline=None)
+@given(token=ORG_POLICY.claim_tokens())
+def test_claim_tokens_are_judged_by_rule_11(token: Token) -> None:
+    org_id = decode_org(token)
+    org_ok = isinstance(org_id, str) and org_id == "org_9xY"
+    rule = ORG_POLICY.judge(token).rule
+    assert org_ok or rule is not None  # a wrong org_id never makes a valid token
+    assert rule != 11 or not org_ok  # and rule 11 is named only for a wrong one
+
+
+def test_claim_tokens_vary_org_id() -> None:
+    varied = find(
+        ORG_POLICY.claim_tokens(),
+        lambda token: decode_org(token) != "org_9xY",
+        settings=settings(database=None, deadline=None, max_examples=500),
+    )
+    assert decode_org(varied) != "org_9xY"

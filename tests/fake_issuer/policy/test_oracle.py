@@ -199,6 +199,54 @@ def test_rules_6_to_10_claims(claims: dict[str, Any], broken: int) -> None:
     assert rule(spec(**claims)) == broken
 
 
+ORGANIZATION = "org_abc123"
+ORG_POLICY = Policy.for_keys(DEFAULT_ISSUER, DEFAULT_AUDIENCE, RING.published, organization=ORGANIZATION)
+
+
+@pytest.mark.parametrize(
+    ("claims", "drop", "broken"),
+    [
+        ({"org_id": ORGANIZATION}, (), None),
+        ({}, ("org_id",), 11),  # missing
+        ({"org_id": None}, (), 11),  # not a string
+        ({"org_id": 123}, (), 11),
+        ({"org_id": [ORGANIZATION]}, (), 11),
+        ({"org_id": {"id": ORGANIZATION}}, (), 11),
+        ({"org_id": "org_other"}, (), 11),  # another Organization of the tenant
+        ({"org_id": "ORG_ABC123"}, (), 11),  # compared exactly: no case folding,
+        ({"org_id": ORGANIZATION + " "}, (), 11),  # no trimming,
+        ({"org_id": "org_abc12"}, (), 11),  # no prefix match
+        ({"org_id": ""}, (), 11),
+        ({"org_id": ORGANIZATION, "org_name": 5}, (), None),  # org_name is not looked at
+    ],
+)
+def test_rule_11_org_id_with_an_organization(
+    claims: dict[str, Any], drop: tuple[str, ...], broken: int | None
+) -> None:
+    token = spec(drop=drop, **{"org_id": ORGANIZATION, **claims})
+    assert judge(token, ORG_POLICY, NOW).rule == broken
+    owed = OK if broken is None else INVALID_TOKEN
+    assert [expected(token, ORG_POLICY, path, NOW) for path in (PUBLIC, PRIVATE, SCOPED)] == [OK, owed, owed]
+
+
+def test_rule_11_reasons_and_order() -> None:
+    assert judge(spec(drop=("org_id",)), ORG_POLICY, NOW).reason == "org_id is missing"
+    assert judge(spec(org_id=7), ORG_POLICY, NOW).reason == "org_id 7 is not the organization"
+    # Rule 11 comes after rules 2-10: a token that also breaks one of them is described by that one.
+    assert judge(spec(aud="x", org_id="org_other"), ORG_POLICY, NOW).rule == 7
+    assert judge(spec(sub=1, org_id="org_other"), ORG_POLICY, NOW).rule == 10
+    # A valid token without the scope still owes 403 only when org_id holds.
+    assert expected(spec(drop=("scope",), org_id=ORGANIZATION), ORG_POLICY, SCOPED, NOW) == INSUFFICIENT_SCOPE
+    assert expected(spec(drop=("scope",), org_id="org_other"), ORG_POLICY, SCOPED, NOW) == INVALID_TOKEN
+
+
+@pytest.mark.parametrize("org_id", [None, 7, "org_other", [ORGANIZATION], ORGANIZATION])
+def test_without_an_organization_org_id_is_not_looked_at(org_id: object) -> None:
+    assert POLICY.organization is None  # off by default
+    assert rule(spec(org_id=org_id)) is None
+    assert rule(spec(org_id=org_id, org_name=None)) is None
+
+
 def test_rule_8_exp_is_required() -> None:
     assert rule(spec(drop=("exp",))) == 8
 
