@@ -12,13 +12,14 @@ workers or hosts share them when ``CACHES`` names a shared backend (Redis).
 from __future__ import annotations
 
 import base64
+import functools
 import hashlib
 import math
 import secrets
 import warnings
 from dataclasses import dataclass
 from fractions import Fraction
-from typing import Any, TypeGuard
+from typing import Any, NamedTuple, TypeGuard
 from urllib.parse import urlsplit
 
 from django.core.cache import BaseCache
@@ -42,6 +43,7 @@ MIN_RSA_BITS = 2048
 #: How long one server nonce is handed out (RFC 9449 §9); the previous one stays good as long again.
 NONCE_LIFETIME = 300
 _DEFAULT_PORTS = {"http": 80, "https": 443}
+_NOT_A_JWS = "The DPoP proof is not a compact JWS of canonical base64url JSON."
 
 
 @dataclass(frozen=True)
@@ -124,16 +126,21 @@ def _proof_key(header: dict[str, Any]) -> ECKey | RSAKey:
     return key
 
 
-def decode_proof(proof: str) -> tuple[dict[str, Any], dict[str, Any], ECKey | RSAKey]:
-    """Checks 2-4: a strict compact JWS whose header names a public ``jwk`` that signed it."""
-    segments = proof.split(".")
-    if len(segments) != 3:
-        raise InvalidDPoPProof("The DPoP proof is not a compact JWS of three segments.")
-    try:  # the MalformedToken's own description (which segment) is replaced by the proof's
-        raw_header, payload, signature = [_b64url_decode(segment, "segment") for segment in segments]
-        header = _json_object(raw_header, "header")
+class ProofHeader(NamedTuple):
+    """A proof header that passed checks 2-4 but the signature: the header, its key, the thumbprint."""
+
+    header: dict[str, Any]
+    key: ECKey | RSAKey
+    #: RFC 7638 thumbprint of ``key``, the ``cnf.jkt`` a bound token must carry (RFC 9449 §6.1).
+    jkt: str
+
+
+def check_proof_header(segment: str) -> ProofHeader:
+    """Checks 2-4 for a header segment: strict JSON, ``typ``, ``alg`` and a public ``jwk`` for it."""
+    try:
+        header = _json_object(_b64url_decode(segment, "header"), "header")
     except MalformedToken:
-        raise InvalidDPoPProof("The DPoP proof is not a compact JWS of canonical base64url JSON.") from None
+        raise InvalidDPoPProof(_NOT_A_JWS) from None
     typ = header.get("typ")
     if not isinstance(typ, str) or typ.lower() != PROOF_TYPE:
         raise InvalidDPoPProof("The DPoP proof's 'typ' is not dpop+jwt.")
@@ -143,14 +150,45 @@ def decode_proof(proof: str) -> tuple[dict[str, Any], dict[str, Any], ECKey | RS
     for member in FORBIDDEN_HEADER_MEMBERS:
         if member in header:
             raise InvalidDPoPProof(f"The DPoP proof's header carries '{member}', which is not accepted.")
+    return ProofHeader(header, key, key.thumbprint())
+
+
+#: Proof header segments up to this length are memoised: a client signs all its proofs with one key,
+#: so they share one header segment (an ES256 one is about 250 characters, an RSA-4096 one about 900).
+#: A longer one is checked every time, so attacker-chosen headers cannot fill memory through the memo.
+MEMO_PROOF_HEADER_MAX_LENGTH = 1536
+
+# Only headers that pass are kept (an exception is never cached); callers must not mutate them.
+_memo_check_proof_header = functools.lru_cache(maxsize=256)(check_proof_header)
+
+
+def parse_proof_header(segment: str) -> ProofHeader:
+    """``check_proof_header``, memoised for short segments."""
+    if len(segment) <= MEMO_PROOF_HEADER_MAX_LENGTH:
+        return _memo_check_proof_header(segment)
+    return check_proof_header(segment)
+
+
+def decode_proof(proof: str) -> tuple[ProofHeader, dict[str, Any]]:
+    """Checks 2-4: a strict compact JWS whose header names a public ``jwk`` that signed it."""
+    segments = proof.split(".")
+    if len(segments) != 3:
+        raise InvalidDPoPProof("The DPoP proof is not a compact JWS of three segments.")
+    # The payload and signature are decoded before the header is checked: a segment that is not
+    # canonical base64url is reported as such whichever it is (check 2 before checks 3-4).
+    try:  # the MalformedToken's own description (which segment) is replaced by the proof's
+        payload, signature = [_b64url_decode(segment, "segment") for segment in segments[1:]]
+    except MalformedToken:
+        raise InvalidDPoPProof(_NOT_A_JWS) from None
+    checked = parse_proof_header(segments[0])
     signing_input = f"{segments[0]}.{segments[1]}".encode("ascii")
-    if not JWSRegistry.algorithms[header["alg"]].verify(signing_input, signature, key):
+    if not JWSRegistry.algorithms[checked.header["alg"]].verify(signing_input, signature, checked.key):
         raise InvalidDPoPProof("The DPoP proof's signature does not verify with its 'jwk'.")
     try:
         claims = _json_object(payload, "payload")
     except MalformedToken:
         raise InvalidDPoPProof("The DPoP proof's payload is not a strict JSON object.") from None
-    return header, claims, key
+    return checked, claims
 
 
 def check_claims(
@@ -185,11 +223,11 @@ def verify_proof(
     leeway: float,
 ) -> VerifiedProof:
     """Checks 1-6 of a request's ``DPoP`` header value; raises ``DPoPError`` for the first that fails."""
-    _, claims, key = decode_proof(single_proof(value))
+    checked, claims = decode_proof(single_proof(value))
     check_claims(claims, method=method, uri=uri, now=now, offset=offset, leeway=leeway)
     if claims.get("ath") != access_token_hash(access_token):
         raise InvalidDPoPProof("The DPoP proof's 'ath' is not the hash of the access token.")
-    return VerifiedProof(jkt=key.thumbprint(), jti=claims["jti"], claims=claims)
+    return VerifiedProof(jkt=checked.jkt, jti=claims["jti"], claims=claims)
 
 
 class StoreUnavailable(Exception):

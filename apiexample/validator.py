@@ -4,8 +4,8 @@ Three steps, each testable alone (the rules of docs/validation-policy.md):
 
 1. ``decode_token`` — compact JWS syntax (RFC 7515 §7.1, canonical base64url per RFC 4648 §3.5),
    header rules (RFC 8725 §3.1 algorithm allow-list; no key material from the token, RFC 8725 §3.10;
-   no ``zip``, RFC 7516 §4.1.3), key lookup by ``kid`` and the RS256 signature (RFC 7518 §3.3)
-   checked with joserfc (``verify_jws``), then the payload as a JSON object.
+   no ``zip``, RFC 7516 §4.1.3), key lookup by ``kid`` among joserfc keys and the RS256 signature
+   (RFC 7518 §3.3: RSASSA-PKCS1-v1_5 with SHA-256, ``verify_jws``), then the payload as a JSON object.
 2. ``validate_claims`` — ``iss``, ``aud``, ``exp``, ``nbf``, ``iat`` (RFC 7519 §4.1) and claim types.
 3. ``scope_granted`` — the space-separated ``scope`` claim (RFC 8693 §4.2; RFC 6749 §3.3).
 
@@ -22,14 +22,15 @@ import logging
 import math
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
 from fractions import Fraction
-from typing import Any, TypeGuard
+from typing import Any, NamedTuple, TypeGuard
 
 from authlib.oauth2.rfc6749 import OAuth2Request
 from authlib.oauth2.rfc7523 import JWTBearerToken, JWTBearerTokenValidator
+from cryptography.exceptions import InvalidSignature
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.asymmetric import padding
 from joserfc.jwk import RSAKey
-from joserfc.jws import JWSRegistry
 
 from apiexample.config import Auth0Config
 from apiexample.errors import (
@@ -54,7 +55,8 @@ from apiexample.token_cache import VerifiedTokenCache, token_digest
 logger = logging.getLogger(__name__)
 
 ALGORITHM = "RS256"
-_RS256 = JWSRegistry.algorithms[ALGORITHM]
+_PKCS1V15 = padding.PKCS1v15()
+_SHA256 = hashes.SHA256()
 #: RFC 9068 §2.1 ``at+jwt`` and RFC 7519 §5.1 ``JWT``, each also in its media-type form (RFC 7515
 #: §4.1.9), compared case-insensitively.
 ALLOWED_TYPES = frozenset({"jwt", "application/jwt", "at+jwt", "application/at+jwt"})
@@ -63,8 +65,7 @@ ALLOWED_TYPES = frozenset({"jwt", "application/jwt", "at+jwt", "application/at+j
 FORBIDDEN_HEADER_MEMBERS = ("crit", "jku", "jwk", "x5u", "x5c", "zip")
 
 
-@dataclass(frozen=True)
-class VerifiedJWS:
+class VerifiedJWS(NamedTuple):
     """A compact JWS whose syntax, header and signature passed: its header and raw payload octets."""
 
     header: dict[str, Any]
@@ -73,8 +74,7 @@ class VerifiedJWS:
     key: RSAKey
 
 
-@dataclass(frozen=True)
-class DecodedToken:
+class DecodedToken(NamedTuple):
     """A token whose syntax, header and signature passed: its header and claims."""
 
     header: dict[str, Any]
@@ -175,8 +175,17 @@ def parse_header(segment: str) -> tuple[dict[str, Any], str]:
     return _check_header_segment(segment)
 
 
-def verify_jws(token: str, keys: KeySource) -> VerifiedJWS:
-    """Rules 2-5 but the payload's JSON: parse the compact JWS, check its header, verify its signature."""
+def rs256_verify(signing_input: bytes, signature: bytes, key: RSAKey) -> bool:
+    """RS256 (RFC 7518 §3.3) as joserfc's ``RSAAlgorithm.verify`` computes it, minus its per-call
+    key-operation lookup: the key set holds public keys imported from ``n`` and ``e`` alone (rule 4)."""
+    try:
+        key.public_key.verify(signature, signing_input, _PKCS1V15, _SHA256)
+    except InvalidSignature:
+        return False
+    return True
+
+
+def _verify(token: str, keys: KeySource) -> tuple[dict[str, Any], bytes, RSAKey]:
     signing_text, _, signature_segment = token.rpartition(".")
     header_segment, _, payload_segment = signing_text.partition(".")
     if not signing_text or token.count(".") != 2:
@@ -188,15 +197,20 @@ def verify_jws(token: str, keys: KeySource) -> VerifiedJWS:
         key = keys.get_key(kid)
     except UnknownKeyId:
         raise UnknownSigningKey("The token's 'kid' names no signing key of the issuer.") from None
-    if not _RS256.verify(signing_text.encode("ascii"), signature, key):
+    if not rs256_verify(signing_text.encode("ascii"), signature, key):
         raise BadSignature()
-    return VerifiedJWS(header, payload, key)
+    return header, payload, key
+
+
+def verify_jws(token: str, keys: KeySource) -> VerifiedJWS:
+    """Rules 2-5 but the payload's JSON: parse the compact JWS, check its header, verify its signature."""
+    return VerifiedJWS(*_verify(token, keys))
 
 
 def decode_token(token: str, keys: KeySource) -> DecodedToken:
     """Rules 2-5: a verified compact JWS (``verify_jws``) whose payload is a JSON object."""
-    jws = verify_jws(token, keys)
-    return DecodedToken(jws.header, _json_object(jws.payload, "payload"), jws.key)
+    header, payload, key = _verify(token, keys)
+    return DecodedToken(header, _json_object(payload, "payload"), key)
 
 
 def _is_number(value: object) -> TypeGuard[float]:

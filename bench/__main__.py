@@ -18,6 +18,7 @@ import time
 from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "tests.settings")
 
@@ -33,8 +34,9 @@ from apiexample.auth import require_auth  # noqa: E402
 from apiexample.config import Auth0Config  # noqa: E402
 from apiexample.jwks.client import StaticKeySource  # noqa: E402
 from apiexample.validator import Auth0JWTBearerTokenValidator  # noqa: E402
-from bench.table import Figure, as_json, cost_figure, rate_figure, render  # noqa: E402
+from bench.table import Figure, as_json, cost_figure, executable, rate_figure, render  # noqa: E402
 from fake_issuer import FakeIssuer  # noqa: E402
+from fake_issuer.dpop import generate_dpop_key, mint_dpop_proof  # noqa: E402
 from fake_issuer.encoding import b64url_decode  # noqa: E402
 
 Work = Callable[[int], None]
@@ -64,6 +66,21 @@ def measure(ops: int, rounds: int) -> dict[str, list[float]]:
     fresh_iter = iter(fresh)
     client = Client()
     auth = f"Bearer {token}"
+    # DPoP beside Bearer, through the same client and endpoint (RFC 9449 §7): fresh tokens for both, so
+    # a Bearer request checks one signature and a DPoP request two (token and proof) plus the replay
+    # store; and, as the other case, one cached token each, so a DPoP request still checks its proof.
+    dpop_key = generate_dpop_key()
+    htu = "http://testserver/api/private"
+    bearer_fresh = iter([f"Bearer {issuer.mint(claims={'jti': f'bearer-{i}'})}" for i in range(ops * rounds)])
+    bound = [issuer.mint(dpop_key=dpop_key, claims={"jti": f"bound-{i}"}) for i in range(ops * rounds)]
+    dpop_fresh = iter(
+        [(f"DPoP {t}", mint_dpop_proof(dpop_key, htm="GET", htu=htu, access_token=t)) for t in bound]
+    )
+    bound_token = issuer.mint(dpop_key=dpop_key)
+    dpop_auth = f"DPoP {bound_token}"
+    dpop_cached = iter(
+        [mint_dpop_proof(dpop_key, htm="GET", htu=htu, access_token=bound_token) for _ in range(ops * rounds)]
+    )
 
     def raw_verify(n: int) -> None:
         for _ in range(n):
@@ -89,6 +106,23 @@ def measure(ops: int, rounds: int) -> dict[str, list[float]]:
         for _ in range(n):
             client.get("/api/private", HTTP_AUTHORIZATION=auth)
 
+    def ok(response: Any) -> None:
+        if response.status_code != 200:  # a refused request would measure the wrong path
+            raise RuntimeError(f"/api/private answered {response.status_code}: {response.content!r}")
+
+    def bearer_fresh_request(n: int) -> None:
+        for _ in range(n):
+            ok(client.get("/api/private", HTTP_AUTHORIZATION=next(bearer_fresh)))
+
+    def dpop_fresh_request(n: int) -> None:
+        for _ in range(n):
+            authorization, proof = next(dpop_fresh)
+            ok(client.get("/api/private", HTTP_AUTHORIZATION=authorization, HTTP_DPOP=proof))
+
+    def dpop_cached_request(n: int) -> None:
+        for _ in range(n):
+            ok(client.get("/api/private", HTTP_AUTHORIZATION=dpop_auth, HTTP_DPOP=next(dpop_cached)))
+
     work: dict[str, Work] = {
         "raw_verify": raw_verify,
         "raw_sign": raw_sign,
@@ -96,6 +130,9 @@ def measure(ops: int, rounds: int) -> dict[str, list[float]]:
         "validator_repeated": validate_repeated,
         "request_public": public,
         "request_private": private,
+        "request_bearer_fresh": bearer_fresh_request,
+        "request_dpop_fresh": dpop_fresh_request,
+        "request_dpop_cached": dpop_cached_request,
     }
     try:
         import jwt as pyjwt
@@ -148,6 +185,18 @@ ROWS = [
     ("validator, fresh token / PyJWT decode (it has no cache)", "validator_fresh", "pyjwt_decode", "<=0.55x"),
     ("validator, repeated token / raw RSA verify", "validator_repeated", "raw_verify", "<=0.5x"),
     ("/api/private / /api/public, in process, repeated token", "request_private", "request_public", "<=1.4x"),
+    (
+        "DPoP request / Bearer request, in process, fresh tokens",
+        "request_dpop_fresh",
+        "request_bearer_fresh",
+        "<=2.5x",
+    ),
+    (
+        "DPoP request / Bearer request, in process, token cached",
+        "request_dpop_cached",
+        "request_private",
+        "<=2.5x",
+    ),
     ("PyJWT decode / raw RSA verify (reference)", "pyjwt_decode", "raw_verify", "-"),
     ("raw RS256 sign / raw RSA verify (reference)", "raw_sign", "raw_verify", "-"),
 ]
@@ -178,6 +227,51 @@ def figures(results: dict[str, list[float]], rates: dict[str, list[float]]) -> l
     return rows
 
 
+def server_figures(scan_sample: int | None) -> list[Figure]:
+    """Figures of this API under gunicorn: ``fake-issuer scan``'s rate and the unknown-``kid`` flood's cost.
+
+    ``bench.scan`` and ``bench.flood`` with their defaults (the scan on ``scan_sample`` matrix cells, or
+    the whole matrix when None); each prints its own details when run alone.
+    """
+    from bench import flood, scan
+
+    gunicorn_bin = executable("gunicorn")
+    if gunicorn_bin is None:
+        raise SystemExit(
+            "python -m bench --servers: gunicorn is not installed (pip install -r requirements.txt)"
+        )
+    scanned = scan.measure(scan_sample, workers=8, floor_requests=3000, api_workers=2)
+    flooded = flood.measure(flood.parse([]), gunicorn_bin)
+    rounds = flooded["rounds"]
+    scope = "whole matrix" if scan_sample is None else f"{scan_sample} matrix cells"
+    return [
+        Figure(
+            "fake-issuer scan req/s / bare keep-alive GETs, same client and run",
+            scanned["ratio"],
+            scanned["ratio"],
+            scanned["ratio"],
+            goal=">=0.5x",
+            detail=f"{scanned['scan_rps']:.0f} / {scanned['floor_rps']:.0f} req/s; {scanned['requests']:.0f} "
+            f"requests ({scope}) in {scanned['scan_seconds']:.1f} s",
+        ),
+        rate_figure(
+            "valid req/s beside an unknown-kid flood / without it (gunicorn)",
+            [row["flood.valid"]["rps"] for row in rounds],
+            [row["calm.valid"]["rps"] for row in rounds],
+            goal=">=0.8x",
+            detail=f"{len(rounds)} ABBA rounds; {max(r['flood.valid']['rps'] for r in rounds):.0f} / "
+            f"{max(r['calm.valid']['rps'] for r in rounds):.0f} req/s; a rotated key accepted by every "
+            f"worker in {flooded['rotation']['all_s']:.1f} s",
+        ),
+        cost_figure(
+            "/api/public p99 latency beside the flood / without it (reference)",
+            [row["flood.probe"]["p99_ms"] for row in rounds],
+            [row["calm.probe"]["p99_ms"] for row in rounds],
+            detail="a request that needs no key must not wait on the flood",
+        ),
+    ]
+
+
 def main(argv: list[str] | None = None) -> int:
     """Measure, print the table, write JSON."""
     parser = argparse.ArgumentParser(
@@ -194,11 +288,21 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--ci", action="store_true", help="also time the whole test suite as CI runs it (about a minute)"
     )
+    parser.add_argument(
+        "--servers",
+        action="store_true",
+        help="also run the API under gunicorn for the scan's and the flood's figures (about 3 minutes)",
+    )
+    parser.add_argument(
+        "--scan-sample", type=int, default=1500, help="matrix cells the --servers scan sends (0: all of them)"
+    )
     args = parser.parse_args(argv)
     started = datetime.now(UTC)
     results = measure(args.ops, args.rounds)
     rates = matrix_rates(args.matrix_tokens, args.matrix_rounds)
     rows = figures(results, rates)
+    if args.servers:
+        rows += server_figures(args.scan_sample or None)
     print(
         f"python -m bench, {started:%Y-%m-%d %H:%M} UTC, {platform.machine()} x{os.cpu_count()}, "
         f"Python {platform.python_version()}, {args.rounds} rounds of {args.ops} ops"

@@ -135,13 +135,12 @@ def run_phase(
     return {role: future.result() for role, future in futures.items()}
 
 
-def main(argv: list[str] | None = None) -> int:
-    """Run the flood benchmark."""
-    args = parse(argv)
-    gunicorn_bin = Path(sys.executable).with_name("gunicorn")
-    if not gunicorn_bin.exists():
-        print(f"gunicorn is not installed beside {sys.executable} (pip install gunicorn)", file=sys.stderr)
-        return 2
+class Measured(dict[str, Any]):
+    """What one flood run measured: ``figures`` per phase.role, ``rounds``, ``rotation``, ``jwks_fetches``."""
+
+
+def measure(args: argparse.Namespace, gunicorn_bin: Path) -> Measured:
+    """Run the flood benchmark with ``args`` (``parse``'s namespace); nothing is printed."""
     server = IssuerServer(audience=AUDIENCE, timeout=120.0).start()
     server.tenant.slow_seconds = args.slow
     port = free_port()
@@ -202,15 +201,35 @@ def main(argv: list[str] | None = None) -> int:
         server.stop()
         log.close()
     figures = {name: summary(row) for name, row in totals.items()}
-    print(report(args, figures, rounds, rotation, fetched))
-    flood_statuses = dict(sorted(totals["flood.flood"]["statuses"].items()))
-    print(f"flood answers by status: {flood_statuses} (401: JWKS read fine; 503: it could not be read)")
     if figures["calm.valid"]["not_ok"] or figures["flood.valid"]["not_ok"]:
         print(f"WARNING: valid requests failed; the API's log is {log.name}", file=sys.stderr)
     else:
         os.unlink(log.name)
+    statuses = dict(sorted(totals["flood.flood"]["statuses"].items()))
+    return Measured(
+        figures=figures, rounds=rounds, rotation=rotation, jwks_fetches=fetched, statuses=statuses
+    )
+
+
+def valid_ratios(measured: Measured) -> list[float]:
+    """Valid requests/s with the flood / without it, one ratio per round."""
+    return [row["flood.valid"]["rps"] / row["calm.valid"]["rps"] for row in measured["rounds"]]
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the flood benchmark, print its figures and write JSON."""
+    args = parse(argv)
+    gunicorn_bin = Path(sys.executable).with_name("gunicorn")
+    if not gunicorn_bin.exists():
+        print(f"gunicorn is not installed beside {sys.executable} (pip install gunicorn)", file=sys.stderr)
+        return 2
+    measured = measure(args, gunicorn_bin)
+    print(
+        report(args, measured["figures"], measured["rounds"], measured["rotation"], measured["jwks_fetches"])
+    )
+    print(f"flood answers by status: {measured['statuses']} (401: JWKS read fine; 503: it could not be read)")
     args.json.parent.mkdir(parents=True, exist_ok=True)
-    document = {"figures": figures, "rounds": rounds, "rotation": rotation, "jwks_fetches": fetched}
+    document = {key: measured[key] for key in ("figures", "rounds", "rotation", "jwks_fetches")}
     args.json.write_text(json.dumps(document, indent=2))
     return 0
 
@@ -236,7 +255,7 @@ def report(
         lines.append(f"{name:16} {row['rps']:8.0f} {row['not_ok']:8.0f} {quantiles}")
     calm_valid, flood_valid = figures["calm.valid"], figures["flood.valid"]
     calm_probe, flood_probe = figures["calm.probe"], figures["flood.probe"]
-    ratios = [row["flood.valid"]["rps"] / row["calm.valid"]["rps"] for row in rounds]
+    ratios = valid_ratios(Measured(rounds=rounds))
     bound = max(args.interval, args.slow) + args.slow
     within = f"<= {bound:g} (max(interval, fetch) + fetch)"
     if args.slow >= args.timeout:
