@@ -176,9 +176,8 @@ def decode_proof(proof: str) -> tuple[ProofHeader, dict[str, Any]]:
         raise InvalidDPoPProof("The DPoP proof is not a compact JWS of three segments.")
     # The payload and signature are decoded before the header is checked: a segment that is not
     # canonical base64url is reported as such whichever it is (check 2 before checks 3-4).
-    try:
-        payload = _b64url_decode(segments[1], "payload")
-        signature = _b64url_decode(segments[2], "signature")
+    try:  # the MalformedToken's own description (which segment) is replaced by the proof's
+        payload, signature = [_b64url_decode(segment, "segment") for segment in segments[1:]]
     except MalformedToken:
         raise InvalidDPoPProof(_NOT_A_JWS) from None
     checked = parse_proof_header(segments[0])
@@ -275,9 +274,9 @@ class NonceSource:
 
     def current(self, now: float) -> str:
         """The nonce to hand out now."""
-        return self._nonce(int(now // self.lifetime))
+        return self._nonce(math.floor(now) // self.lifetime)
 
     def accepts(self, nonce: object, now: float) -> bool:
         """Whether ``nonce`` is the current nonce or the one before it."""
-        window = int(now // self.lifetime)
+        window = math.floor(now) // self.lifetime
         return isinstance(nonce, str) and nonce in (self._nonce(window), self._nonce(window - 1))

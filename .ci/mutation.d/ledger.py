@@ -28,7 +28,11 @@ class Module:
 
 @dataclass(frozen=True)
 class HandMutant:
-    """A mutant mutmut cannot make: replace ``original`` (found exactly once) in ``file``."""
+    """A mutant mutmut cannot make: replace ``original`` (found exactly once) in ``file``.
+
+    It is judged and counted with ``module`` (by default ``file`` itself): a constant one module
+    re-exports from a helper file is mutated there and judged by the module's tests.
+    """
 
     id: str
     file: str
@@ -36,6 +40,12 @@ class HandMutant:
     replacement: str
     why: str
     tests: tuple[str, ...] = ()
+    module: str = ""
+
+    @property
+    def judged_with(self) -> str:
+        """The configured module whose tally this mutant counts in."""
+        return self.module or self.file
 
 
 @dataclass(frozen=True)
@@ -96,7 +106,15 @@ def load_modules() -> tuple[list[Module], float]:
 def load_hand_mutants() -> list[HandMutant]:
     """The hand-made mutants, each checked to carry a distinct id and a reason."""
     mutants = [
-        HandMutant(e["id"], e["file"], e["original"], e["replacement"], e["why"], tuple(e.get("tests", ())))
+        HandMutant(
+            e["id"],
+            e["file"],
+            e["original"],
+            e["replacement"],
+            e["why"],
+            tuple(e.get("tests", ())),
+            e.get("module", ""),
+        )
         for e in _load("hand-mutants.toml").get("mutant", [])
     ]
     ids = [mutant.id for mutant in mutants]

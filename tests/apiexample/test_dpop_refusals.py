@@ -55,6 +55,7 @@ def forged(key: SigningKey, token: str, name: str) -> str:
         "string-iat": {"iat": str(int(NOW()))},
         "bool-iat": {"claims": {"iat": True}},
         "nan-iat": {"claims": {"iat": float("inf")}},
+        "huge-iat": {"iat": 10**400},
         "no-iat": {"drop": ["iat"]},
         "no-jti": {"drop": ["jti"]},
         "empty-jti": {"jti": ""},
@@ -98,6 +99,7 @@ FORGERIES = {
     "string-iat": "The DPoP proof's 'iat' is missing or not a number.",
     "bool-iat": "The DPoP proof's 'iat' is missing or not a number.",
     "nan-iat": "The DPoP proof's payload is not a strict JSON object.",
+    "huge-iat": "The DPoP proof's 'iat' is outside the accepted window.",  # finite, only far off
     "no-iat": "The DPoP proof's 'iat' is missing or not a number.",
     "no-jti": "The DPoP proof has no 'jti' string.",
     "empty-jti": "The DPoP proof has no 'jti' string.",
@@ -161,6 +163,27 @@ def test_a_proof_that_is_no_compact_jws_is_refused(
 ) -> None:
     token = tenant.mint(dpop_key=key)
     refused(send(api, PRIVATE, token, proof), 401, "invalid_dpop_proof", description)
+
+
+@pytest.mark.parametrize("space", ["\x0b", "\x0c", "\x1f", "\xa0"])
+def test_only_spaces_and_tabs_around_the_proof_are_ignored(
+    api: Client, tenant: FakeIssuer, key: SigningKey, space: str
+) -> None:
+    # A header's optional whitespace is SP and HTAB (RFC 9110 §5.6.3); any other character is part of
+    # the proof, whose last segment is then no canonical base64url (check 2).
+    token = tenant.mint(dpop_key=key)
+    assert send(api, PRIVATE, token, f" \t{proof_for(key, token)}\t ").status_code == 200
+    description = "The DPoP proof is not a compact JWS of canonical base64url JSON."
+    refused(send(api, PRIVATE, token, proof_for(key, token) + space), 401, "invalid_dpop_proof", description)
+
+
+def test_a_proof_is_read_whole_up_to_its_last_character(api: Client, tenant: FakeIssuer) -> None:
+    # An ES384 signature is 96 bytes, 128 base64url characters with every last character possible:
+    # one that ends in "X" is as valid as any other (nothing but whitespace is trimmed, check 1).
+    key = generate_dpop_key("ES384")
+    token = tenant.mint(dpop_key=key)
+    proof = next(p for p in (proof_for(key, token) for _ in range(5000)) if p.endswith("X"))
+    assert send(api, PRIVATE, token, proof).status_code == 200
 
 
 def test_a_payload_that_is_no_json_object_is_refused(

@@ -2,18 +2,23 @@
 
 from __future__ import annotations
 
+import base64
 import dataclasses
+import secrets
+import time
 
 import pytest
 from django.conf import settings
-from django.core.cache import caches
+from django.core.cache import BaseCache, caches
+from django.core.cache.backends.locmem import LocMemCache
 from django.core.exceptions import ImproperlyConfigured
 from django.test import Client, override_settings
 
 from apiexample.config import load_config
-from apiexample.dpop import NonceSource, ReplayStore, normalized_uri
-from apiexample.errors import DPoPTokenRejected
+from apiexample.dpop import NonceSource, ReplayStore, StoreUnavailable, normalized_uri, verify_proof
+from apiexample.errors import DPoPTokenRejected, InvalidDPoPProof
 from fake_issuer import FakeIssuer
+from fake_issuer.dpop import generate_dpop_key, mint_dpop_proof
 from tests.endpoints import PRIVATE
 
 TENANT = {"AUTH0_DOMAIN": "t.example", "AUTH0_AUDIENCE": "a"}
@@ -146,7 +151,8 @@ def test_dpop_errors_have_a_readable_repr() -> None:
 
 def test_the_default_cache_remembers_more_proofs_than_djangos_300() -> None:
     store = ReplayStore(caches["default"], ttl=330)
-    pairs = [("jkt-many", f"jti-{n}") for n in range(1_000)]
+    jkt = f"jkt-{secrets.token_hex(8)}"  # fresh per run: the store outlives one pytest run in a process
+    pairs = [(jkt, f"jti-{n}") for n in range(1_000)]
     assert all(store.first_use(*pair) for pair in pairs)
     assert not any(store.first_use(*pair) for pair in pairs)
 
@@ -159,3 +165,88 @@ def test_a_jti_is_kept_as_long_as_its_proof_stays_acceptable(tenant: FakeIssuer)
     config = dataclasses.replace(settings.AUTH0, dpop_iat_offset=100.0, dpop_leeway=7.0)
     with override_settings(AUTH0=config):
         assert require_auth.dpop_validator.replays.ttl >= 100 + 2 * 7
+
+
+class _Clock:
+    """Django's cache expiry reads time.time(); this one moves only when told."""
+
+    def __init__(self, now: float) -> None:
+        self.now = now
+
+    def __call__(self) -> float:
+        return self.now
+
+
+@pytest.fixture
+def frozen(monkeypatch: pytest.MonkeyPatch) -> _Clock:
+    clock = _Clock(1_800_000_000.0)
+    monkeypatch.setattr("time.time", clock)
+    return clock
+
+
+def _fresh_cache(name: str) -> BaseCache:
+    return LocMemCache(f"dpop-{name}-{secrets.token_hex(4)}", {})
+
+
+def test_a_jti_is_remembered_for_the_window_and_then_forgotten(frozen: _Clock) -> None:
+    # Policy (DPoP check 9): the pair is remembered for as long as a proof stays acceptable, the
+    # default offset + 2 x leeway = 360 s; not for Django's default 300 s, and not for ever.
+    store = ReplayStore(_fresh_cache("replay"), ttl=360)
+    assert store.first_use("jkt", "jti")
+    frozen.now += 359
+    assert not store.first_use("jkt", "jti")
+    frozen.now += 2
+    assert store.first_use("jkt", "jti")
+
+
+class _DownCache(LocMemCache):
+    """A cache backend that fails like an unreachable Redis."""
+
+    def add(self, *args: object, **kwargs: object) -> bool:
+        raise ConnectionError("redis down")
+
+    def get_or_set(self, *args: object, **kwargs: object) -> object:
+        raise ConnectionError("redis down")
+
+
+def test_a_store_failure_says_what_the_backend_said() -> None:
+    down = _DownCache("dpop-down", {})
+    with pytest.raises(StoreUnavailable, match=r"^redis down$"):
+        ReplayStore(down, ttl=360).first_use("jkt", "jti")
+    with pytest.raises(StoreUnavailable, match=r"^redis down$"):
+        NonceSource(down).current(1_800_000_000.0)
+
+
+def test_each_window_has_a_fresh_random_nonce_of_24_bytes(frozen: _Clock) -> None:
+    # README "Server nonces": 24 random bytes, 32 base64url characters, new every 300 s (RFC 9449 §9).
+    source = NonceSource(_fresh_cache("nonces"))
+    start = 300 * 6_000_000
+    nonces = [source.current(start + 300 * n) for n in range(3)]
+    assert len(set(nonces)) == 3
+    assert all(len(nonce) == 32 and len(base64.urlsafe_b64decode(nonce)) == 24 for nonce in nonces)
+
+
+def test_a_nonce_is_accepted_until_the_one_after_it_expires(frozen: _Clock) -> None:
+    # README "Server nonces": handed out for 300 s, accepted until the next one expires: a nonce
+    # first handed out at the start of its window is still good 599.5 s later, gone at 600 s.
+    source = NonceSource(_fresh_cache("nonce-life"))
+    start = 300 * 6_000_000
+    frozen.now = start
+    nonce = source.current(start)
+    frozen.now = start + 599.5
+    assert source.accepts(nonce, start + 599.5)
+    frozen.now = start + 600
+    assert not source.accepts(nonce, start + 600)
+
+
+def test_any_access_token_string_reaches_the_ath_check() -> None:
+    # Check 6 compares ath with the token's hash. A token no proof was made for fails that check, even
+    # one holding a lone surrogate (no HTTP header carries one, a direct caller may): never another error.
+    key = generate_dpop_key()
+    uri = "http://testserver/api/private"
+    proof = mint_dpop_proof(key, htm="GET", htu=uri, access_token="another-token")
+    with pytest.raises(InvalidDPoPProof) as refusal:
+        verify_proof(
+            proof, access_token="tok\udcff", method="GET", uri=uri, now=time.time(), offset=300, leeway=30
+        )
+    assert refusal.value.description == "The DPoP proof's 'ath' is not the hash of the access token."

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import logging
 import re
+import threading
 
 import pytest
 
@@ -69,6 +70,21 @@ def test_stale_keys_serve_no_longer_than_max_stale() -> None:
         clock.advance(600 + 3599)
         client.get_key(kid)
         clock.advance(1)
+        with pytest.raises(KeysUnavailable, match="HTTP 500"):
+            client.get_key(kid)
+
+
+def test_keys_past_max_stale_do_not_serve_while_their_refetch_is_in_flight() -> None:
+    # Stale keys serve up to max_stale past the TTL (the window ends at 600 + 3600 s, as above), and
+    # not a moment longer because a refetch has started: the request waits for it, and it fails.
+    clock = FakeClock()
+    with FakeIssuer() as issuer:
+        client = client_for(issuer, clock, ttl=600, max_stale=3600)
+        kid = issuer.signing_key.kid
+        client.get_key(kid)
+        issuer.mock.fail("status")
+        client._spawn = lambda work: threading.Timer(0.2, work).start()  # still in flight when asked
+        clock.advance(600 + 3600)
         with pytest.raises(KeysUnavailable, match="HTTP 500"):
             client.get_key(kid)
 

@@ -229,3 +229,17 @@ def test_a_body_still_arriving_at_the_deadline_is_cut_off_between_reads() -> Non
         jwks_fetch._read(response, deadline=time.monotonic() - 1.0)  # type: ignore[arg-type]
     assert failure.value.status == 200
     assert jwks_fetch._read(response, deadline=time.monotonic() + 60.0) == b"[]}"  # type: ignore[arg-type]
+
+
+def test_skipped_keys_are_logged_once_each_kid_cut_to_100_characters_at_most_1000(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    # README "Signing keys": a skipped key is logged once, its kid cut to 100 characters; at most
+    # 1000 distinct skipped keys are logged per client, so a hostile JWKS cannot fill the log.
+    client = JWKSClient("https://tenant.example/.well-known/jwks.json", session=requests.Session())
+    with caplog.at_level(logging.WARNING, logger="apiexample.jwks.client"):
+        client._report([("k" * 300, "kty 'EC' is not RSA")] * 2)
+        client._report([(f"kid-{n}", "kty 'EC' is not RSA") for n in range(1100)])
+    lines = [r.getMessage() for r in caplog.records if "skipped" in r.getMessage()]
+    assert lines[0] == "JWKS key '" + "k" * 99 + " skipped: kty 'EC' is not RSA"  # repr, 100 characters
+    assert len(lines) == 1000

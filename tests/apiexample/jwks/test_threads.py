@@ -18,7 +18,14 @@ import requests
 from joserfc.jwk import RSAKey
 
 from apiexample.jwks import fetch as jwks_fetch
-from apiexample.jwks.client import ABANDON_GRACE, MAX_ABANDONED, JWKSClient, KeysUnavailable, UnknownKeyId
+from apiexample.jwks.client import (
+    ABANDON_GRACE,
+    MAX_ABANDONED,
+    JWKSClient,
+    KeysUnavailable,
+    UnknownKeyId,
+    _start_thread,
+)
 from fake_issuer import FakeIssuer
 from tests.clocks import FakeClock
 
@@ -198,7 +205,8 @@ def test_a_stuck_fetch_is_given_up_and_the_next_one_does_not_wait_for_it(
         assert client.get_key(issuer.signing_key.kid) is not None
     given_up = [r.getMessage() for r in caplog.records if "given up" in r.getMessage()]
     assert len(given_up) == 2
-    assert "without an answer (1 given up still running)" in given_up[0]
+    assert given_up[0].startswith(f"JWKS fetch from {issuer.jwks_url} given up after ")  # README: URL first
+    assert given_up[0].endswith(" s without an answer (1 given up still running)")
     assert "ended after it was given up" in given_up[1]
 
 
@@ -233,3 +241,18 @@ def test_given_up_fetches_are_capped_and_their_late_outcomes_ignored() -> None:
         client.timeout = PATIENCE  # this request waits for its own fetch however slow the machine
         assert client.get_key(issuer.signing_key.kid) is not None
         assert issuer.mock.fetches == MAX_ABANDONED + 1
+
+
+def test_a_fetch_runs_in_a_daemon_thread_named_jwks_fetch() -> None:
+    # README "Signing keys": fetches run in a daemon thread named jwks-fetch, so one stuck on a
+    # trickling tenant never holds up the process's exit.
+    seen: list[threading.Thread] = []
+    done = threading.Event()
+
+    def work() -> None:
+        seen.append(threading.current_thread())
+        done.set()
+
+    _start_thread(work)
+    assert done.wait(PATIENCE)
+    assert seen[0].name == "jwks-fetch" and seen[0].daemon
