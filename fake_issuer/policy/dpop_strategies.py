@@ -66,7 +66,7 @@ def proof_iats(*, now: int, offset: int, leeway: int) -> SearchStrategy[object]:
     return st.one_of(
         st.sampled_from(edges),
         st.sampled_from([oldest - 0.5, newest + 0.5, newest - 0.5, float(now)]),
-        st.integers(oldest - 60, newest + 60),
+        st.integers(-offset - leeway - 60, leeway + 60).map(lambda delta: now + delta),
         absents(),
         st.sampled_from([str(now), True, None, float("nan"), float("inf"), 10**400]),
     )

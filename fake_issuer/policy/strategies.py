@@ -118,7 +118,7 @@ def times(*, now: int, leeway: int) -> SearchStrategy[object]:
     return st.one_of(
         instants(now=now, leeway=leeway),
         absents(),
-        st.integers(now - leeway, now + leeway).map(str),
+        st.integers(-leeway, leeway).map(lambda offset: str(now + offset)),
         st.sampled_from([True, False, None, [now], float("nan"), float("inf"), -float("inf")]),
     )
 

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import dataclasses
+import itertools
+
 import jwt
 import pytest
 from hypothesis import find, given, settings
+from hypothesis import strategies as st
 from hypothesis.vendor.pretty import pretty
 
 from fake_issuer import FakeIssuer, generate_ec_key
@@ -230,3 +234,18 @@ def test_claim_tokens_vary_org_id() -> None:
         settings=settings(database=None, deadline=None, max_examples=500),
     )
     assert decode_org(varied) != "org_9xY"
+
+
+@pytest.mark.parametrize("strategy", ["valid_tokens", "claim_tokens", "tokens", "authorizations"])
+def test_a_strategy_built_in_the_test_body_draws_alike_as_the_clock_moves(strategy: str) -> None:
+    # Built inside the test (data.draw(policy.claim_tokens())), a strategy is built anew for each
+    # example, here a second later each time: Hypothesis's choices must not depend on the instant, or
+    # replaying an example fails with FlakyStrategyDefinition.
+    ticking = dataclasses.replace(POLICY, clock=itertools.count(NOW).__next__)
+
+    @settings(max_examples=100, derandomize=True, database=None)
+    @given(data=st.data())
+    def draws(data: st.DataObject) -> None:
+        data.draw(getattr(ticking, strategy)())
+
+    draws()

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import itertools
+from collections.abc import Callable
+
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from fake_issuer import DEFAULT_ISSUER
+from fake_issuer.policy.dpop_strategies import proof_iats
 from fake_issuer.policy.oracle import bearer_token, json_object, judge
 from fake_issuer.policy.spec import ABSENT, ENCODINGS, TokenSpec
 from fake_issuer.policy.strategies import (
@@ -14,6 +18,7 @@ from fake_issuer.policy.strategies import (
     claim_sets,
     header_changes,
     near_misses,
+    times,
     token_specs,
     valid_token_specs,
 )
@@ -57,3 +62,27 @@ def test_only_json_encodings_give_json_objects(encoding: object, members: dict[s
         assert parsed == members
     else:
         assert parsed is None
+
+
+@pytest.mark.parametrize(
+    "build",
+    [
+        pytest.param(lambda now: times(now=now, leeway=1), id="times"),
+        pytest.param(lambda now: proof_iats(now=now, offset=2, leeway=1), id="proof_iats"),
+        pytest.param(lambda now: claim_sets(policy=POLICY, now=now), id="claim_sets"),
+    ],
+)
+def test_strategies_built_at_other_instants_make_the_same_choices(
+    build: Callable[[int], st.SearchStrategy[object]],
+) -> None:
+    # A test that builds its strategy inside its body (APIPolicy.claim_tokens() in a data.draw) builds it
+    # at a new instant for each example: the choices Hypothesis makes must not depend on that instant,
+    # or a replayed example finds other bounds and fails with FlakyStrategyDefinition.
+    clock = itertools.count(NOW)
+
+    @settings(max_examples=300, derandomize=True, database=None)
+    @given(data=st.data())
+    def draws(data: st.DataObject) -> None:
+        data.draw(build(next(clock)))
+
+    draws()
