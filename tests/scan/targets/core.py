@@ -85,9 +85,14 @@ def _canonical(segment: str) -> bytes:
 CONTEXT: list[ssl.SSLContext] = []
 
 
+#: Seconds a JWKS fetch may take: this API's default (``AUTH0_JWKS_TIMEOUT``). Shorter, a fetch on a
+#: loaded machine gives up on a healthy issuer and a valid request gets a 503 the scan reports.
+FETCH_TIMEOUT = 5.0
+
+
 def _fetch(url: str) -> dict[str, list[dict[str, str]]]:
     context = CONTEXT[0] if CONTEXT else None
-    with urllib.request.urlopen(url, timeout=2, context=context) as response:
+    with urllib.request.urlopen(url, timeout=FETCH_TIMEOUT, context=context) as response:
         document = json.loads(response.read())
     keys: dict[str, list[dict[str, str]]] = {}
     for jwk in document["keys"]:
