@@ -14,6 +14,7 @@ decision table (``fake_issuer.matrix.report``). Only ``fake_issuer.matrix.cli`` 
 
 from __future__ import annotations
 
+import functools
 import itertools
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
@@ -129,9 +130,16 @@ class Combination:
 
 def combinations(table: Facets) -> list[Combination]:
     """The full cartesian product of ``table``'s facet values."""
-    names = list(table)
-    product = itertools.product(*(list(values) for values in table.values()))
-    return [Combination(i, tuple(zip(names, picked, strict=True))) for i, picked in enumerate(product)]
+    return list(_product(tuple((facet, tuple(values)) for facet, values in table.items())))
+
+
+@functools.lru_cache(maxsize=8)
+def _product(shape: tuple[tuple[str, tuple[str, ...]], ...]) -> tuple[Combination, ...]:
+    """The combinations of facets and value names (the same at every ``now``: a scan rebuilds its
+    matrix every second, and the product of 12 000 cells would be built again each time)."""
+    names = [facet for facet, _values in shape]
+    product = itertools.product(*(values for _facet, values in shape))
+    return tuple(Combination(i, tuple(zip(names, picked, strict=True))) for i, picked in enumerate(product))
 
 
 def shard(items: Sequence[Combination], index: int, count: int) -> list[Combination]:

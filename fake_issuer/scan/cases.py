@@ -187,7 +187,10 @@ def attack_cases(tenant: FakeIssuer, endpoints: Sequence[str]) -> tuple[list[Cas
 
 
 class MatrixSource:
-    """The claim matrix signed at the current time (refreshed every ``MATRIX_REFRESH`` seconds)."""
+    """The claim matrix signed at the current time (refreshed every ``MATRIX_REFRESH`` seconds).
+
+    A cell's token is signed once per matrix and sent to each endpoint, as ``Matrix.check`` does.
+    """
 
     def __init__(self, policy: Policy, ring: KeyRing, clock: Callable[[], float] = time.time) -> None:
         self.policy = policy
@@ -195,18 +198,25 @@ class MatrixSource:
         self.clock = clock
         self._lock = threading.Lock()
         self._matrix = Matrix(policy, ring, now=int(clock()))
+        #: ``(matrix.now, cell index)`` -> token, for the current matrix only.
+        self._tokens: dict[tuple[int, int], str] = {}
 
     def current(self) -> Matrix:
         """A matrix whose ``now`` is at most ``MATRIX_REFRESH`` seconds old."""
         with self._lock:
             if self.clock() - self._matrix.now > MATRIX_REFRESH:
                 self._matrix = Matrix(self.policy, self.ring, now=int(self.clock()))
+                self._tokens = {}
             return self._matrix
 
     def prepare(self, combination: Combination, endpoint: str) -> Prepared:
         """Sign ``combination`` now; the owed outcome is the oracle's at any later instant."""
-        spec = self.current().spec(combination)
-        token = spec.encode()
+        matrix = self.current()
+        spec = matrix.spec(combination)
+        key = (matrix.now, combination.index)  # keyed by instant: a refresh racing this never mixes them
+        token = self._tokens.get(key)
+        if token is None:
+            token = self._tokens[key] = spec.encode()
         policy = self.policy
 
         def owed(at: float) -> Outcome:

@@ -18,9 +18,10 @@ import pytest
 
 from fake_issuer.attacks import CATALOG, Attack, Request, rejected
 from fake_issuer.matrix.matrix import Matrix
-from fake_issuer.policy.oracle import PRIVATE
+from fake_issuer.policy.oracle import PRIVATE, SCOPED
+from fake_issuer.policy.spec import TokenSpec
 from fake_issuer.scan import Options, Scanner, Targets, scanner
-from fake_issuer.scan.cases import MatrixSource, Sent, attack_cases, matrix_cases
+from fake_issuer.scan.cases import MATRIX_REFRESH, MatrixSource, Sent, attack_cases, matrix_cases
 from fake_issuer.scan.runner import Client, bare_gets, run_cases
 from fake_issuer.scan.scenarios import Scenarios
 from fake_issuer.scan.target import Launched, TargetError, answers, fill, free_port
@@ -208,3 +209,24 @@ def test_the_plugin_fixture_is_a_running_scanner(fake_issuer_scanner: Scanner) -
     settings = fake_issuer_scanner.settings
     assert settings["audience"] == "https://apiexample.test/api"
     assert answers(settings["jwks_url"]) and settings["issuer"].startswith("http://127.0.0.1:")
+
+
+def test_a_cell_is_signed_once_per_matrix_and_again_when_the_matrix_is_refreshed(
+    scan: Scanner, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    signed: list[TokenSpec] = []
+    encode = TokenSpec.encode
+
+    def counted(spec: TokenSpec) -> str:
+        signed.append(spec)
+        return encode(spec)
+
+    monkeypatch.setattr(TokenSpec, "encode", counted)
+    now = [1_700_000_000.0]
+    source = MatrixSource(scan.policy, scan.ring, clock=lambda: now[0])
+    cell = source.current().combinations[0]  # signature=valid: RS256, the same bytes for the same claims
+    first = source.prepare(cell, PRIVATE).sent.tokens
+    assert source.prepare(cell, SCOPED).sent.tokens == first and len(signed) == 1  # once, to each endpoint
+    now[0] += MATRIX_REFRESH + 1
+    later = source.prepare(cell, PRIVATE).sent.tokens
+    assert len(signed) == 2 and later == (encode(source.current().spec(cell)),) != first  # at the new now
