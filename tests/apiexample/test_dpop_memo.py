@@ -94,3 +94,16 @@ def test_the_memo_is_bounded(memo: Any) -> None:
     for n in range(distinct):
         verify(proof(key, header={"n": n}))
     assert memo.cache_info().currsize == 256 < distinct
+
+
+def test_a_header_segment_at_the_bound_is_remembered_and_one_longer_is_not(memo: Any) -> None:
+    key = generate_dpop_key()
+    by_length = {
+        len(p.split(".")[0]): p for p in (proof(key, header={"pad": "x" * n}) for n in range(940, 1000))
+    }
+    bound = dpop.MEMO_PROOF_HEADER_MAX_LENGTH
+    at, beyond = by_length[bound], by_length[bound + 2]  # base64url: 1536 = 4 * 384; +1 byte gives 1538
+    verify(at)
+    assert memo.cache_info().currsize == 1
+    verify(beyond)
+    assert memo.cache_info().currsize == 1
