@@ -39,6 +39,13 @@ def _positive(text: str) -> int:
     return value
 
 
+def _interval(text: str) -> float:
+    value = _seconds(text)
+    if value == 0:
+        raise argparse.ArgumentTypeError(f"{text!r} must be more than 0 seconds")
+    return value
+
+
 def _seconds(text: str) -> float:
     try:
         value = float(text)
@@ -99,6 +106,7 @@ def _run(args: argparse.Namespace) -> int:
         startup_timeout=args.startup_timeout,
         scenarios=not args.no_scenarios,
         flood_bound=args.flood_bound,
+        flood_interval=args.flood_interval,
         target_log=args.target_log,
     )
     targets = Targets(args.target, args.scoped_target, args.public_target, args.run)
@@ -156,6 +164,12 @@ def add_command(subparsers: argparse._SubParsersAction[argparse.ArgumentParser])
     parser.add_argument("--timeout", type=_seconds, default=10.0, help="seconds per request (10)")
     parser.add_argument("--startup-timeout", type=_seconds, default=30.0, help="seconds to answer (30)")
     parser.add_argument("--flood-bound", type=_positive, default=5, help="JWKS fetches a flood may cause (5)")
+    parser.add_argument(
+        "--flood-interval",
+        type=_interval,
+        default=1.0,
+        help="and one more per this many seconds it lasts (1 s)",
+    )
     parser.add_argument("--no-scenarios", action="store_true", help="skip the JWKS scenarios")
     parser.add_argument("--fail-on", choices=SEVERITIES, default="low", help="exit 1 at this or worse (low)")
     parser.add_argument("--markdown", metavar="PATH", help="write the Markdown report")

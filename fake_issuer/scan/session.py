@@ -47,6 +47,8 @@ class Options:
     scenarios: bool = True
     #: JWKS fetches allowed for the unknown-kid flood (per target process: raise it for several workers).
     flood_bound: int = 5
+    #: ... and one more per ``flood_interval`` seconds (> 0) the flood lasts (a refetch limiter's rate).
+    flood_interval: float = 1.0
     #: The JWKS faults played with keys cached (``scenarios.FAULTS``: all of them).
     jwks_faults: tuple[Fault, ...] = FAULTS
     catalog: bool = True
@@ -145,6 +147,7 @@ class Scanner:
             max_wait=self.options.max_wait,
             recovery_wait=self.options.recovery_wait,
             flood_bound=self.options.flood_bound,
+            flood_interval=self.options.flood_interval,
         )
         launched = None
         if targets.run:

@@ -78,7 +78,8 @@ def test_bad_arguments_get_one_line_and_exit_2(
 
 
 @pytest.mark.parametrize(
-    "option", ["--sample=0", "--sample=x", "--timeout=-1", "--timeout=x", "--profile=lax"]
+    "option",
+    ["--sample=0", "--sample=x", "--timeout=-1", "--timeout=x", "--profile=lax", "--flood-interval=0"],
 )
 def test_bad_option_values_exit_2(option: str, capsys: pytest.CaptureFixture[str]) -> None:
     with pytest.raises(SystemExit) as exit:
