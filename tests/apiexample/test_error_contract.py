@@ -9,6 +9,7 @@ import pytest
 from django.test import Client
 
 from apiexample import validator as validator_module
+from apiexample.jwks.keysource import KeysUnavailable
 from fake_issuer import FakeIssuer
 from fake_issuer.mocking import FAULTS, Fault
 from tests.endpoints import PRIVATE, PROTECTED, PUBLIC, SCOPED
@@ -65,6 +66,20 @@ def test_row4_keys_unavailable_is_503_with_retry_after(
     assert response.json()["error"] == "temporarily_unavailable"
 
 
+def test_row4_says_why_the_keys_cannot_be_had(
+    api: Client, tenant: FakeIssuer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def unavailable(self: object, token: str) -> None:
+        raise KeysUnavailable("the JWKS answered status 500", retry_after=7)
+
+    monkeypatch.setattr(validator_module.Auth0JWTBearerTokenValidator, "decode", unavailable)
+    response = api.get(PRIVATE, HTTP_AUTHORIZATION=f"Bearer {tenant.mint()}")
+    assert (response.status_code, response["Retry-After"]) == (503, "7")
+    assert response.json()["error_description"] == (
+        "The token cannot be checked now: the JWKS answered status 500. Retry later."
+    )
+
+
 def test_row4_recovers_when_the_jwks_is_back(api: Client, tenant: FakeIssuer) -> None:
     tenant.mock.fail("refused")
     token = tenant.mint()
@@ -93,6 +108,7 @@ def test_a_bug_in_validation_fails_closed_as_401(
     assert response.status_code == 401
     assert response.json()["error_description"] == "The access token could not be validated."
     assert "simulated bug" in caplog.text
+    assert "token validation failed unexpectedly; rejecting the token" in caplog.messages
 
 
 @pytest.mark.parametrize("method", ["post", "put", "patch", "delete", "options"])

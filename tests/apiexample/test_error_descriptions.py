@@ -51,6 +51,12 @@ CASES: dict[str, Case] = {
     "rule2-signature-length": (lambda t: _impossible_length(t, 2), ("signature", "base64url")),
     "rule2-signature-alphabet": (lambda t: "{}.{}.{}+".format(*_segments(t)), ("signature", "base64url")),
     "rule2-signature-canonical": (_non_canonical, ("signature", "canonical")),
+    # Four characters outside the alphabet keep the length valid: a lenient decoder would skip them.
+    "rule2-payload-standard-alphabet": (
+        lambda t: "{}.++//{}.{}".format(*_segments(t)),
+        ("payload", "base64url"),
+    ),
+    "rule2-header-inner-padding": (lambda t: "{}====.{}.{}".format(*_segments(t)), ("header", "base64url")),
     "rule2-header-json": (lambda t: t.mint(raw_header=b"[1]"), ("header", "JSON object")),
     "rule2-payload-json": (lambda t: t.mint(payload=b"{"), ("payload", "JSON")),
     "rule2-payload-object": (lambda t: t.mint(payload=b"[]"), ("payload", "JSON object")),

@@ -68,3 +68,28 @@ def test_an_exp_too_small_for_float_addition_still_counts(now: float, leeway: fl
     validate_claims({"iss": DEFAULT_ISSUER, "aud": DEFAULT_AUDIENCE, "exp": 1e-17}, config, now)
     with pytest.raises(InvalidExpiry):
         validate_claims({"iss": DEFAULT_ISSUER, "aud": DEFAULT_AUDIENCE, "exp": 0.0}, config, now)
+
+
+def _config(leeway: float) -> Auth0Config:
+    return Auth0Config(
+        issuer=DEFAULT_ISSUER, audience=DEFAULT_AUDIENCE, jwks_url=jwks_url_for(DEFAULT_ISSUER), leeway=leeway
+    )
+
+
+def test_a_float_sum_that_rounds_onto_now_is_compared_exactly() -> None:
+    # In floats exp + leeway and nbf - leeway below round to exactly now; as written, exp + leeway is a
+    # hair above now (still valid) and nbf - leeway a hair above now (not yet valid).
+    validate_claims(
+        {"iss": DEFAULT_ISSUER, "aud": DEFAULT_AUDIENCE, "exp": -22.154992049137466},
+        _config(60.1),
+        37.94500795086253,
+    )
+    claims = {"iss": DEFAULT_ISSUER, "aud": DEFAULT_AUDIENCE, "exp": 2e9, "nbf": 36135070.85706024}
+    with pytest.raises(InvalidTimes):
+        validate_claims(claims, _config(0.1), 36135070.75706024)
+
+
+def test_all_zero_times_are_compared_exactly() -> None:
+    # now, exp and leeway all 0: 0 < 0 + 0 is false, so the token is expired (and nothing divides by 0).
+    with pytest.raises(InvalidExpiry):
+        validate_claims({"iss": DEFAULT_ISSUER, "aud": DEFAULT_AUDIENCE, "exp": 0}, _config(0), 0.0)

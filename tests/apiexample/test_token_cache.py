@@ -125,3 +125,9 @@ def test_only_short_header_segments_are_memoised() -> None:
     long_header = issuer.mint(header={"pad": padding})
     assert decode_token(long_header, keys).header["pad"] == padding
     assert memo.cache_info().currsize == 1  # a long header segment is checked but never remembered
+    bound = validator_module.MEMO_HEADER_MAX_LENGTH
+    by_length = {
+        len(t.split(".")[0]): t for t in (issuer.mint(header={"pad": "x" * n}) for n in range(270, 310))
+    }
+    decode_token(by_length[bound], keys)  # a segment of exactly the bound's length is remembered
+    assert memo.cache_info().currsize == 2
