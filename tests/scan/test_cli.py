@@ -10,6 +10,7 @@ from xml.etree import ElementTree
 import pytest
 
 from fake_issuer.cli import main
+from fake_issuer.scan import Options
 
 URL = "http://127.0.0.1:{port}"
 
@@ -114,3 +115,19 @@ def test_a_tls_issuer_prints_its_ca_and_the_target_trusts_it(
     out = capsys.readouterr().out
     assert "  issuer   https://127.0.0.1:" in out and "  ca       /" in out
     assert json.loads((tmp_path / "r.json").read_text())["counts"]["low"] == 0
+
+
+def test_the_flood_options_reach_the_scanner(monkeypatch: pytest.MonkeyPatch) -> None:
+    seen: list[Options] = []
+
+    class Stop(Exception):
+        pass
+
+    def scanner(options: Options, **kwargs: object) -> None:
+        seen.append(options)
+        raise Stop
+
+    monkeypatch.setattr("fake_issuer.scan.cli.Scanner", scanner)
+    with pytest.raises(Stop):
+        main(["scan", "--target", "http://127.0.0.1:1/", "--flood-bound", "12", "--flood-interval", "2.5"])
+    assert (seen[0].flood_bound, seen[0].flood_interval) == (12, 2.5)
