@@ -7,6 +7,7 @@ client must reach, so its outcome does not depend on how fast the machine is.
 from __future__ import annotations
 
 import logging
+import re
 import threading
 import time
 from collections.abc import Callable
@@ -211,7 +212,11 @@ def test_a_stuck_fetch_is_given_up_and_the_next_one_does_not_wait_for_it(
 
 
 @pytest.mark.usefixtures("unhurried_fetch")
-def test_given_up_fetches_are_capped_and_their_late_outcomes_ignored() -> None:
+def test_given_up_fetches_are_capped_and_their_late_outcomes_ignored(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    caplog.set_level(logging.WARNING, logger="apiexample.jwks.client")
+    began = time.monotonic()
     session = GatedSession()
     clock = FakeClock()
     with FakeIssuer() as issuer:
@@ -238,6 +243,15 @@ def test_given_up_fetches_are_capped_and_their_late_outcomes_ignored() -> None:
         session.gate.set()  # the stuck fetches all end, each with the whole JWKS
         wait_for(lambda: client._abandoned == 0)
         assert client._cache is None  # their late outcomes were ignored
+        # Each late end is logged, after its outcome is dropped: wait for the lines, then read them.
+        late = re.compile(
+            rf"JWKS fetch from {re.escape(issuer.jwks_url)} ended after it was given up "
+            r"\((?:ok|the JWKS did not answer in time), (\d+) ms\); "
+            "its outcome is ignored"
+        )
+        wait_for(lambda: sum(bool(late.fullmatch(m)) for m in caplog.messages) == MAX_ABANDONED)
+        lasted_ms = (time.monotonic() - began) * 1000
+        assert all(int(match[1]) <= lasted_ms for m in caplog.messages if (match := late.fullmatch(m)))
         client.timeout = PATIENCE  # this request waits for its own fetch however slow the machine
         assert client.get_key(issuer.signing_key.kid) is not None
         assert issuer.mock.fetches == MAX_ABANDONED + 1
