@@ -229,7 +229,7 @@ def matrix_cases(
     source: MatrixSource, endpoints: Sequence[str], *, sample: int | None = None, seed: int = 0
 ) -> list[Case]:
     """The matrix (all of it, or ``sample`` cells drawn with ``seed``) on each endpoint in ``endpoints``."""
-    combinations = Matrix(source.policy, source.ring, now=int(source.clock())).combinations
+    combinations = source.current().combinations
     if sample is not None and sample < len(combinations):
         combinations = sorted(random.Random(seed).sample(combinations, sample), key=lambda c: c.index)
     return [
