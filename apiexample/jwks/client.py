@@ -60,6 +60,7 @@ class _Fetch:
     """
 
     def __init__(self, started: float) -> None:
+        """``started``: when the fetch began, on the client's clock (its logged duration counts from it)."""
         self.done = threading.Event()
         self.waiters = 0
         self.started = started
@@ -263,7 +264,6 @@ class JWKSClient:
         raise KeysUnavailable(reason, retry_after=retry_after)
 
     def _run(self, fetch: _Fetch) -> None:
-        started = time.monotonic()
         keys: dict[str, RSAKey] = {}
         status: int | None = None
         failure: str | None = "the JWKS fetch was interrupted"
@@ -282,7 +282,7 @@ class JWKSClient:
                 failure = f"the JWKS fetch failed ({type(error).__name__})"
             finally:
                 outcome = self._record(fetch, keys, failure)
-            duration_ms = (time.monotonic() - started) * 1000
+            duration_ms = (self.clock() - fetch.started) * 1000  # on the clock of the fetch's other times
             if outcome is None:
                 logger.warning(
                     "JWKS fetch from %s ended after it was given up (%s, %.0f ms); its outcome is ignored",

@@ -88,6 +88,23 @@ def test_the_ttl_refreshes_the_set_and_not_before() -> None:
         assert issuer.mock.fetches == 2
 
 
+def test_the_refresh_at_the_ttl_spends_none_of_the_refetch_budget() -> None:
+    # The TTL refresh is scheduled; only unknown kids draw on the limiter, from the instant the
+    # keys stop being fresh as before.
+    clock = FakeClock()
+    with FakeIssuer() as issuer:
+        client = client_for(issuer, clock, ttl=600, refetch_burst=3)
+        kid = issuer.signing_key.kid
+        client.get_key(kid)
+        clock.advance(600)  # the keys are no longer fresh at exactly their TTL
+        client.get_key(kid)
+        assert issuer.mock.fetches == 2
+        for number in range(4):
+            with pytest.raises(UnknownKeyId):
+                client.get_key(f"forged-{number}")
+        assert issuer.mock.fetches == 2 + 3  # the whole burst was left for them
+
+
 def test_a_refresh_keeps_the_object_of_an_unchanged_key_and_replaces_a_changed_one() -> None:
     # The validator's verified-token cache trusts a token while get_key returns the very same key.
     clock = FakeClock()
@@ -226,6 +243,16 @@ def test_reprs_say_what_the_objects_hold() -> None:
 def test_only_http_urls_are_accepted(url: str) -> None:
     with pytest.raises(ValueError, match="http"):
         JWKSClient(url)
+
+
+def test_an_unknown_kid_error_names_the_kid() -> None:
+    with FakeIssuer() as issuer:
+        client = client_for(issuer, FakeClock())
+        with pytest.raises(UnknownKeyId) as from_jwks:
+            client.get_key("forged-kid")
+        with pytest.raises(UnknownKeyId) as from_static:
+            StaticKeySource(issuer.jwks()).get_key("forged-kid")
+    assert from_jwks.value.args == from_static.value.args == ("forged-kid",)
 
 
 def test_a_static_key_source_knows_only_its_keys() -> None:

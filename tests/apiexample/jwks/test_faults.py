@@ -197,3 +197,18 @@ def test_fetches_log_one_info_line_and_failures_a_warning(caplog: pytest.LogCapt
         f"JWKS fetch from {issuer.jwks_url} failed: the JWKS URL answered HTTP 500 (status 500, "
     )
     assert failed.getMessage().endswith("1 cached keys; retry in 0 s")
+
+
+def test_a_jwks_without_usable_keys_logs_its_status_and_no_cached_keys(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    clock = FakeClock()
+    with FakeIssuer() as issuer:
+        issuer.mock.fail("empty")
+        client = client_for(issuer, clock)
+        with pytest.raises(KeysUnavailable, match="no usable keys"):
+            client.get_key(issuer.signing_key.kid)
+    assert caplog.messages == [
+        f"JWKS fetch from {issuer.jwks_url} failed: the JWKS has no usable keys (status 200, 0 ms); "
+        "0 cached keys; retry in 0 s"
+    ]

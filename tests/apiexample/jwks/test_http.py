@@ -5,6 +5,7 @@ RFC 7517 §5 (a JWK Set is a JSON object with a ``keys`` array), RFC 9110 §15.4
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import time
@@ -171,7 +172,7 @@ def test_an_ec_key_beside_the_rsa_key_is_skipped_and_logged_once(
 class ExplodingSession(requests.Session):
     """A session whose ``get`` raises ``error`` (a bug or an unforeseen library failure)."""
 
-    def __init__(self, error: Exception) -> None:
+    def __init__(self, error: BaseException) -> None:
         super().__init__()
         self.error = error
 
@@ -185,15 +186,42 @@ def test_an_unexpected_error_fails_closed_and_does_not_wedge_the_client(
     clock = FakeClock()
     client = JWKSClient(URL, clock=clock, spawn=run_inline, session=ExplodingSession(KeyError("x")))
     assert reason_for(client) == "the JWKS fetch failed (KeyError)"
-    assert any(r.exc_info for r in caplog.records if r.levelno == logging.ERROR)
+    (error, failed) = [r for r in caplog.records if r.name == "apiexample.jwks.client"]
+    assert error.levelno == logging.ERROR
+    assert error.getMessage() == f"JWKS fetch from {URL} failed unexpectedly"
+    assert error.exc_info is not None and error.exc_info[0] is KeyError
+    assert failed.getMessage() == (  # no HTTP status: none was had
+        f"JWKS fetch from {URL} failed: the JWKS fetch failed (KeyError) (status None, 0 ms); "
+        "0 cached keys; retry in 0 s"
+    )
     client.session = requests.Session()
     mock.get(URL, json=document)
     clock.advance(1)
     assert client.get_key(document["keys"][0]["kid"]) is not None
 
 
+class Interrupted(BaseException):
+    """What ends a thread from outside, past ``except Exception`` (gevent's GreenletExit, say)."""
+
+
+def run_until_interrupted(work: Callable[[], None]) -> None:
+    """A ``spawn`` whose thread ends when ``Interrupted`` is raised in it."""
+    with contextlib.suppress(Interrupted):
+        work()
+
+
+def test_an_interrupted_fetch_fails_closed_and_says_so(mock: responses.RequestsMock, document: Any) -> None:
+    clock = FakeClock()
+    session = ExplodingSession(Interrupted())
+    client = JWKSClient(URL, clock=clock, spawn=run_until_interrupted, session=session)
+    assert reason_for(client) == "the JWKS fetch was interrupted"
+    client.session = requests.Session()
+    mock.get(URL, json=document)
+    assert client.get_key(document["keys"][0]["kid"]) is not None  # a first failure is retried at once
+
+
 def test_a_refused_thread_means_fetching_in_the_request_thread(
-    mock: responses.RequestsMock, document: Any
+    mock: responses.RequestsMock, document: Any, caplog: pytest.LogCaptureFixture
 ) -> None:
     def no_threads(work: Callable[[], None]) -> None:
         raise RuntimeError("can't start new thread")
@@ -202,6 +230,8 @@ def test_a_refused_thread_means_fetching_in_the_request_thread(
     client = JWKSClient(URL, clock=FakeClock(), spawn=no_threads)
     assert client.get_key(document["keys"][0]["kid"]) is not None
     assert len(mock.calls) == 1
+    warnings = [r.getMessage() for r in caplog.records if r.levelno == logging.WARNING]
+    assert warnings == ["JWKS fetch thread could not start; fetching in the request thread"]
 
 
 def test_requests_are_sent_with_timeouts_and_without_redirects(document: Any) -> None:
