@@ -258,6 +258,40 @@ def test_a_given_up_fetch_that_then_succeeds_is_logged_and_ignored(caplog: pytes
     ]
 
 
+def test_a_fetch_is_given_up_at_twice_the_timeout_plus_the_grace_and_not_before() -> None:
+    spawn = HeldSpawn()
+    clock = FakeClock()
+    with FakeIssuer() as issuer:
+        client = JWKSClient(issuer.jwks_url, clock=clock, spawn=spawn, timeout=5, ttl=600)
+        kid = issuer.signing_key.kid
+        client.get_key(kid)
+        spawn.hold = True
+        clock.advance(600)
+        client.get_key(kid)  # served stale; refresh A held
+        fetch_a = client._inflight
+        clock.advance(2 * 5 + ABANDON_GRACE - 0.5)
+        client.get_key(kid)
+        assert client._inflight is fetch_a and len(spawn.held) == 1  # still waited for
+        clock.advance(0.5)
+        client.get_key(kid)
+        assert client._inflight is not fetch_a and len(spawn.held) == 2  # given up, B started
+
+
+def test_a_request_out_of_time_does_not_wait_for_the_fetch_at_all() -> None:
+    # With no time left (timeout 0), each request joins the fetch in flight and answers at once.
+    spawn = HeldSpawn()
+    spawn.hold = True
+    client = JWKSClient("https://tenant.example.test/jwks.json", clock=FakeClock(), spawn=spawn, timeout=0.0)
+    began = time.monotonic()
+    for _ in range(5):
+        with pytest.raises(KeysUnavailable) as caught:
+            client.get_key("any")
+        assert caught.value.reason == "the JWKS did not answer in time"
+    lasted = time.monotonic() - began
+    assert len(spawn.held) == 1  # one fetch, which all five joined
+    assert lasted < 2.5, f"five requests out of time took {lasted:.2f} s"  # each waiting 1 s would take 5
+
+
 class FirstFetchStuckSession(GatedSession):
     """A ``GatedSession`` whose gate holds the first fetch only; later fetches go straight through."""
 
