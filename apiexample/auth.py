@@ -35,7 +35,6 @@ from apiexample.dpop import (
     verify_proof,
 )
 from apiexample.errors import (
-    REALM,
     DPoPBoundToken,
     DPoPCredentialsRequired,
     DPoPError,
@@ -140,7 +139,7 @@ class DPoPTokenValidator(TokenValidator):
     TOKEN_TYPE = "dpop"
 
     def __init__(self, bearer: BearerTokenValidator, cache: BaseCache) -> None:
-        super().__init__(realm=REALM)
+        super().__init__()  # no realm here: DPoP challenges take theirs from apiexample.errors
         self.bearer = bearer
         self.config = bearer.config
         self.offer_bearer = self.config.dpop == "allowed"

@@ -49,3 +49,19 @@ def test_nothing_is_glued_to_the_scheme_or_the_token(
 
 def test_tabs_around_the_value_are_optional_whitespace(api: Client, tenant: FakeIssuer) -> None:
     assert answer(api, f"\t Bearer {tenant.mint()}\t \t") == (200, None)
+
+
+@pytest.mark.parametrize(
+    ("value", "description"),
+    [
+        ("Bearer", "The Bearer credentials hold no token."),
+        ("Bearer   ", "The Bearer credentials hold no token."),
+        ("Bearer a b", "The Bearer credentials hold more than one token."),
+    ],
+)
+def test_malformed_bearer_credentials_are_an_invalid_token_that_says_why(
+    api: Client, value: str, description: str
+) -> None:
+    response = api.get(PRIVATE, HTTP_AUTHORIZATION=value)
+    assert response.status_code == 401
+    assert response.json() == {"error": "invalid_token", "error_description": description}

@@ -275,4 +275,25 @@ def test_an_unreachable_replay_store_is_a_503(
     assert response.status_code == 503
     assert response["Retry-After"] == "5"
     assert response.json()["error"] == "temporarily_unavailable"
-    assert "DPoP" in caplog.text
+    store = "nonce" if nonce else "replay"  # the nonce is checked before the replay
+    assert f"the DPoP {store} store is unavailable; answering 503" in caplog.messages
+
+
+# -- scope and permissions ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("honor", [False, True])
+def test_permissions_grant_the_scope_to_a_dpop_token_only_when_the_setting_is_on(
+    api: Client, tenant: FakeIssuer, key: SigningKey, honor: bool
+) -> None:
+    token = tenant.mint(dpop_key=key, scope=None, claims={"permissions": ["read:messages"]})
+    with dpop_config(honor_permissions=honor):
+        response = send(api, SCOPED, token, proof_for(key, token, SCOPED))
+    assert response.status_code == (200 if honor else 403)
+
+
+def test_a_jti_is_remembered_for_the_offset_plus_twice_the_leeway() -> None:
+    # docs/validation-policy.md: a proof stays acceptable up to offset + leeway after its iat, and
+    # one dated leeway ahead is accepted from its first use: its jti must be kept that long.
+    with dpop_config(dpop_iat_offset=60.0, dpop_leeway=7.0):
+        assert require_auth.dpop_validator.replays.ttl == 60 + 2 * 7

@@ -26,12 +26,14 @@ def test_every_jwks_setting_reaches_the_client() -> None:
         "AUTH0_JWKS_MAX_STALE": "900",
         "AUTH0_JWKS_MIN_REFETCH_INTERVAL": "3",
         "AUTH0_JWKS_REFETCH_BURST": "5",
+        "AUTH0_JWKS_MAX_WAITERS": "7",
     }
     client = key_source_for(load_config(env, debug=False))
     assert isinstance(client, JWKSClient)
     assert client.url == DEFAULT_ISSUER.rstrip("/") + "/.well-known/jwks.json"
     assert (client.timeout, client.ttl, client.max_stale) == (2.5, 120, 900)
     assert (client.limiter.interval, client.limiter.burst) == (3, 5)
+    assert client.max_waiters == 7
 
 
 def test_the_dev_configuration_verifies_what_the_dev_issuer_signs(tmp_path: Path) -> None:
