@@ -329,6 +329,8 @@ def test_a_stuck_fetch_is_given_up_and_the_next_one_does_not_wait_for_it(
         session.gate.set()
         wait_for(lambda: client._abandoned == 0)
         assert client.get_key(issuer.signing_key.kid) is not None
+        # The stuck fetch's late end is logged after its outcome is dropped: wait for the line.
+        wait_for(lambda: any("ended after it was given up" in m for m in caplog.messages))
     given_up = [r.getMessage() for r in caplog.records if "given up" in r.getMessage()]
     assert len(given_up) == 2
     assert given_up[0].startswith(f"JWKS fetch from {issuer.jwks_url} given up after ")  # README: URL first
