@@ -13,6 +13,7 @@ from __future__ import annotations
 import base64
 import binascii
 import logging
+import re
 from collections.abc import Mapping
 
 from joserfc.jwk import RSAKey
@@ -26,11 +27,13 @@ MIN_MODULUS_BITS = 2048
 
 def _b64url_uint(value: object) -> int:
     """The integer a Base64urlUInt (RFC 7518 §2) encodes, 0 when it is not one."""
-    if not isinstance(value, str) or not value or "=" in value:
+    # base64url without padding and nothing outside the alphabet (RFC 4648 §5): Python's decoder
+    # would otherwise drop unknown characters, and "A.Q.A.B" would be read as 65537.
+    if not isinstance(value, str) or not re.fullmatch(r"[A-Za-z0-9_-]+", value):
         return 0
     try:
         raw = base64.urlsafe_b64decode(value + "=" * (-len(value) % 4))
-    except (binascii.Error, ValueError):
+    except binascii.Error:  # a length of 4n+1 is no base64
         return 0
     return int.from_bytes(raw, "big")
 

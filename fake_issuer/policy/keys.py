@@ -32,9 +32,16 @@ def published_by_kid(jwks: Iterable[JWK]) -> dict[str, tuple[JWK, ...]]:
     return grouped
 
 
+#: RFC 4648 §5: the base64url alphabet; Base64urlUInt (RFC 7518 §2) is written in it without padding.
+_BASE64URL = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_")
+
+
 def _uint(jwk: JWK, name: str) -> int:
+    """The Base64urlUInt member ``name`` as an integer; 0 (no key) when it is not base64url."""
     value = jwk.get(name)
-    return int.from_bytes(b64url_decode(value), "big") if isinstance(value, str) else 0
+    if not isinstance(value, str) or not set(value) <= _BASE64URL or len(value) % 4 == 1:
+        return 0
+    return int.from_bytes(b64url_decode(value), "big")
 
 
 #: The multiplicative order of 65537 modulo each ROCA prime.

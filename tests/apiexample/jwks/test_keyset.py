@@ -44,6 +44,16 @@ def with_members(**members: Any) -> dict[str, Any]:
         (with_members(n=7), "modulus of 0 bits is under 2048"),
         (with_members(n=GOOD["n"] + "=="), "modulus of 0 bits is under 2048"),
         (with_members(n="*" + GOOD["n"][1:]), "modulus of 0 bits is under 2048"),
+        # Base64urlUInt (RFC 7518 §2) is base64url: a character outside the alphabet makes no integer,
+        # though Python's lenient decoder would drop "." and read "A.Q.A.B" as 65537.
+        (with_members(e="A.Q.A.B"), EXPONENT),
+        (with_members(e="Aw."), EXPONENT),
+        (with_members(e="AQ AB"), EXPONENT),
+        (with_members(e="AQ+B"), EXPONENT),
+        (with_members(e="AQAB="), EXPONENT),
+        (with_members(e="AQABA"), EXPONENT),
+        (with_members(e="AQA\u0661"), EXPONENT),
+        (with_members(n=GOOD["n"][:100] + "." + GOOD["n"][100:]), "modulus of 0 bits is under 2048"),
         (with_members(e="AQ"), EXPONENT),
         (with_members(e=""), EXPONENT),
         (with_members(e=b64url_uint(2)), EXPONENT),
@@ -162,8 +172,10 @@ MEMBER_VALUES: dict[str, list[object]] = {
         GOOD["n"],
         generate_rsa_key("keyset-test", bits=1024).public_jwk()["n"],
         roca_key().public_jwk()["n"],
+        GOOD["n"][:100] + "." + GOOD["n"][100:],
+        GOOD["n"] + "=",
     ],
-    "e": [b64url_uint(e) for e in (1, 2, 3, 65537, _N, _N - 2)] + [_ABSENT],
+    "e": [b64url_uint(e) for e in (1, 2, 3, 65537, _N, _N - 2)] + ["A.Q.A.B", "AQ+B", "AQABA", _ABSENT],
 }
 
 

@@ -123,6 +123,12 @@ def test_rule_3_allowed_types_any_case(typ: str) -> None:
         (RING.weak.public_jwk(), "under 2048"),
         ({**RING.issuer.public_jwk(), "use": "enc"}, "not sig"),
         ({**RING.issuer.public_jwk(), "alg": "RS512"}, "not RS256"),
+        # n and e are Base64urlUInt (RFC 7518 §2): base64url, nothing outside its alphabet, no 4n+1 length
+        ({**RING.issuer.public_jwk(), "e": "A.Q.A.B"}, "public exponent 0 "),
+        ({**RING.issuer.public_jwk(), "e": "AQ+B"}, "public exponent 0 "),
+        ({**RING.issuer.public_jwk(), "e": "AQABA"}, "public exponent 0 "),
+        ({**RING.issuer.public_jwk(), "e": 65537}, "public exponent 0 "),
+        ({**RING.issuer.public_jwk(), "n": RING.issuer.public_jwk()["n"] + "="}, "modulus of 0 bits"),
     ],
 )
 def test_rule_4_unusable_keys(jwk: dict[str, str], reason: str) -> None:
