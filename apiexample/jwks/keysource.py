@@ -24,7 +24,11 @@ class KeysUnavailable(Exception):
 
 
 class UnknownKeyId(Exception):
-    """The token's ``kid`` names no usable key in the issuer's JWKS: answer 401."""
+    """The token's ``kid`` names no usable key in the issuer's JWKS: answer 401.
+
+    Raised as ``UnknownKeyId(kid)``: ``error.args == (kid,)``, so a log or a custom ``KeySource``'s
+    caller can say which ``kid`` was missing.
+    """
 
 
 class KeySource(Protocol):

@@ -57,6 +57,8 @@ def test_tabs_around_the_value_are_optional_whitespace(api: Client, tenant: Fake
         ("Bearer", "The Bearer credentials hold no token."),
         ("Bearer   ", "The Bearer credentials hold no token."),
         ("Bearer a b", "The Bearer credentials hold more than one token."),
+        # a comma-joined list is one token, and no compact JWS (rule 2)
+        ("Bearer a.b.c,a.b.c", "The token is not a compact JWS of three segments."),
     ],
 )
 def test_malformed_bearer_credentials_are_an_invalid_token_that_says_why(
