@@ -7,55 +7,17 @@ controller prints the terminal summary, and it loads no conftest below this one.
 from __future__ import annotations
 
 import logging
-import os
 from collections.abc import Iterator
 
 import pytest
 from _pytest.terminal import TerminalReporter
 from django.test import Client
-from hypothesis import HealthCheck, settings
-from hypothesis.database import DirectoryBasedExampleDatabase, ExampleDatabase, ReadOnlyDatabase
 
 from apiexample.auth import require_auth
 from fake_issuer import FakeIssuer
+from tests.hypothesis_profiles import load_profiles
 
-# Hypothesis profiles (README: "Choosing a Hypothesis profile"). No deadline anywhere: the machine is
-# shared, and a test's outcome must not depend on wall-clock speed. For the same reason no profile runs
-# the too_slow health check: it times input generation by the wall clock, so on a loaded machine it fails
-# a test for the load, not for its strategies (Hypothesis's own "ci" profile suppresses it for that).
-
-
-def example_database() -> ExampleDatabase | None:
-    """The example database named by ``HYPOTHESIS_EXAMPLES`` (a directory), read-only if asked; else None.
-
-    CI keeps the nightly run's directory and hands it to every pull request's run read-only, so a
-    failure found at night is replayed first there (README: "CI and the merge gate").
-    """
-    directory = os.environ.get("HYPOTHESIS_EXAMPLES")
-    if not directory:
-        return None
-    database = DirectoryBasedExampleDatabase(directory)
-    return ReadOnlyDatabase(database) if os.environ.get("HYPOTHESIS_EXAMPLES_READONLY") == "1" else database
-
-
-def register_profile(name: str, parent: settings | None, max_examples: int) -> None:
-    """Register ``name``: untimed, and on the shared example database when one is named."""
-    settings.register_profile(
-        name, parent, max_examples=max_examples, deadline=None, suppress_health_check=[HealthCheck.too_slow]
-    )
-    shared = example_database()
-    if shared is not None:
-        settings.register_profile(name, settings.get_profile(name), database=shared)
-
-
-register_profile("dev", None, 25)
-register_profile("ci", settings.get_profile("ci"), 500)  # Hypothesis's "ci": derandomized, no own database
-# Randomized even under CI=true (Hypothesis's "default" as parent): each night explores new examples.
-register_profile("thorough", settings.get_profile("default"), 50_000)
-if "HYPOTHESIS_PROFILE" in os.environ:
-    settings.load_profile(os.environ["HYPOTHESIS_PROFILE"])
-elif settings.get_current_profile_name() == "default":
-    settings.load_profile("dev")  # outside CI (where Hypothesis loads "ci" by itself), iterate fast
+load_profiles()
 
 
 @pytest.fixture
