@@ -19,6 +19,16 @@ def test_defaults_are_ten_minutes_one_hour_stale_and_a_burst_of_three() -> None:
     assert config.jwks_max_waiters == 2
 
 
+def test_a_client_built_directly_has_the_documented_defaults() -> None:
+    """README, "Signing keys": the table's defaults, and retries backing off from 1 s, doubling, to 30 s."""
+    client = JWKSClient("https://tenant.eu.auth0.com/.well-known/jwks.json")
+    assert (client.timeout, client.ttl, client.max_stale) == (5.0, 600.0, 3600.0)
+    assert (client.limiter.interval, client.limiter.burst) == (10.0, 3)
+    assert client.max_waiters == 2
+    # A first failure is retried at once (no backoff), then 1, 2, 4, 8, 16 s, capped at 30 s.
+    assert [client.backoff(failures) for failures in range(1, 9)] == [0, 1, 2, 4, 8, 16, 30, 30]
+
+
 def test_every_variable_sets_its_field() -> None:
     env = {
         **TENANT,
