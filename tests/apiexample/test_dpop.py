@@ -109,15 +109,24 @@ def test_unavailable_signing_keys_are_a_503(api: Client, tenant: FakeIssuer, key
 
 
 def test_an_unexpected_failure_fails_closed(
-    api: Client, tenant: FakeIssuer, key: SigningKey, monkeypatch: pytest.MonkeyPatch
+    api: Client,
+    tenant: FakeIssuer,
+    key: SigningKey,
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
 ) -> None:
     def broken(*args: object, **kwargs: object) -> None:
-        raise RuntimeError("bug")
+        raise RuntimeError("simulated bug")
 
     monkeypatch.setattr(auth_module, "verify_proof", broken)
     token = tenant.mint(dpop_key=key)
     description = "The DPoP proof could not be validated."
-    refused(send(api, PRIVATE, token, proof_for(key, token)), 401, "invalid_dpop_proof", description)
+    with caplog.at_level(logging.ERROR, logger="apiexample.auth"):
+        response = send(api, PRIVATE, token, proof_for(key, token))
+    refused(response, 401, "invalid_dpop_proof", description)
+    # Logged with its traceback, so the bug is seen, though the client only learns "invalid".
+    assert caplog.messages == ["DPoP validation failed unexpectedly; rejecting the request"]
+    assert "simulated bug" in caplog.text
 
 
 # -- Bearer beside DPoP --------------------------------------------------------------------------------
